@@ -1,0 +1,75 @@
+//! Commands: what a store, app, partner or operator asks the ledger to do.
+
+use crate::member::MemberType;
+use crate::program::ProgramDefinition;
+use crate::{Decimal, Time};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A command on one member account.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum MemberCommand {
+    Enroll {
+        member_type: MemberType,
+        enrolled_at: Time,
+        channel: Option<String>,
+    },
+    Accrue(Accrual),
+    Redeem {
+        transaction_id: String,
+        occurred_at: Time,
+        currency: String,
+        points: Decimal,
+        partner_id: Option<String>,
+    },
+    Cancel {
+        transaction_id: String,
+        cancels: String,
+        occurred_at: Time,
+        reason: String,
+    },
+    ChangeTier {
+        transaction_id: String,
+        tier: String,
+        reason: String,
+    },
+    /// Expire what is due as of a time (one member's part of an expiry run).
+    Expire { as_of: Time },
+    /// Close the tier period ending at or before `as_of` (one member's part of an assessment run).
+    AssessTier { as_of: Time },
+}
+
+/// An accrual: a purchase amount run through the earn rules, explicit points, or both.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Accrual {
+    pub transaction_id: String,
+    pub occurred_at: Time,
+    pub amount: Option<Decimal>,
+    pub points: BTreeMap<String, Decimal>,
+    pub partner_id: Option<String>,
+    pub channel: Option<String>,
+    pub product_category: Option<String>,
+}
+
+/// A command on a program.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    DefineProgram(ProgramDefinition),
+    Member(MemberCommand),
+}
+
+impl MemberCommand {
+    /// The external transaction id that makes a retry idempotent, if the command has one.
+    pub fn transaction_id(&self) -> Option<&str> {
+        match self {
+            MemberCommand::Accrue(a) => Some(&a.transaction_id),
+            MemberCommand::Redeem { transaction_id, .. }
+            | MemberCommand::Cancel { transaction_id, .. }
+            | MemberCommand::ChangeTier { transaction_id, .. } => Some(transaction_id),
+            MemberCommand::Enroll { .. }
+            | MemberCommand::Expire { .. }
+            | MemberCommand::AssessTier { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Accruing points: earn rules and explicit points become credits; each
+//! credit pays arrears first and opens a lot with its expiry; crossing a tier
+//! threshold upgrades the member.
+
+use super::context::{Context, Scratch};
+use super::earn::earnings;
+use super::tier::upgrade;
+use crate::command::Accrual;
+use crate::event::{Credit, Event, EventBody, Lot};
+use crate::lots::lot_id;
+use crate::program::ExpiryModel;
+use crate::time::add_months;
+use crate::Decimal;
+use std::collections::BTreeMap;
+
+pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
+    let def = &ctx.program.definition;
+    let rules = earnings(ctx.program, ctx.member.tier.as_deref(), a);
+    let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for r in &rules {
+        *totals.entry(&r.currency).or_default() += r.points;
+    }
+    let mut scratch = Scratch::default();
+    let mut credits = Vec::new();
+    for (code, points) in totals {
+        let Some(currency) = def.currency(code) else { continue };
+        let book = scratch.book(ctx.member, code);
+        let (settled, rest) = book.plan_credit(points);
+        let months = currency.expiry.months.unwrap_or(0);
+        let lot = (rest > Decimal::ZERO).then(|| Lot {
+            lot_id: lot_id(&a.transaction_id, code),
+            currency: code.to_string(),
+            points: rest,
+            expires_at: (currency.expiry.model == ExpiryModel::FixedPeriod)
+                .then(|| add_months(a.occurred_at, months)),
+            partner_id: a.partner_id.clone(),
+            earned_at: a.occurred_at,
+        });
+        book.arrears -= settled;
+        if let Some(lot) = &lot {
+            book.open(lot.clone());
+        }
+        if currency.expiry.model == ExpiryModel::Activity {
+            let due = add_months(a.occurred_at, months);
+            book.activity_expires_at = Some(book.activity_expires_at.map_or(due, |d| d.max(due)));
+        }
+        credits.push(Credit {
+            currency: code.to_string(),
+            points,
+            arrears_settled: settled,
+            lot,
+            partner_id: a.partner_id.clone(),
+        });
+    }
+    let balances_after = scratch.balances_after();
+    let mut events = vec![ctx.event(
+        &a.transaction_id,
+        a.occurred_at,
+        EventBody::PointsAccrued {
+            amount: a.amount,
+            channel: a.channel.clone().unwrap_or_default(),
+            product_category: a.product_category.clone().unwrap_or_default(),
+            partner_id: a.partner_id.clone(),
+            credits,
+            rules,
+            balances_after,
+        },
+    )];
+    events.extend(upgrade(ctx, &scratch, &a.transaction_id, a.occurred_at));
+    events
+}

@@ -1,0 +1,117 @@
+//! `decide`: a command against the current state becomes events or a rejection.
+//! Each command kind lives in its own module; this one routes and checks what
+//! they share (existence, idempotency, member status).
+
+mod accrue;
+mod cancel;
+mod context;
+mod earn;
+mod enroll;
+mod expire;
+mod program;
+mod redeem;
+mod tier;
+mod validate;
+
+pub use earn::earnings;
+pub use program::decide_program;
+
+use crate::command::MemberCommand;
+use crate::fingerprint::fingerprint;
+use crate::member::{Member, MemberStatus};
+use crate::program::Program;
+use crate::{Event, Rejection, Time};
+use context::Context;
+
+/// The outcome of an accepted command.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// New events to append, in order (possibly none, e.g. nothing to expire).
+    Events(Vec<Event>),
+    /// The same transaction with the same body was already applied: nothing to write.
+    Duplicate,
+}
+
+/// Decides a member command. `member` is `None` when the account does not exist yet.
+pub fn decide(
+    member: Option<&Member>,
+    program: &Program,
+    member_id: &str,
+    command: &MemberCommand,
+    now: Time,
+) -> Result<Decision, Rejection> {
+    validate::command(program, command)?;
+    let fingerprint = fingerprint(command);
+    let Some(member) = member else {
+        return match command {
+            MemberCommand::Enroll {
+                member_type,
+                enrolled_at,
+                channel,
+            } => Ok(Decision::Events(enroll::enroll(
+                program,
+                *member_type,
+                *enrolled_at,
+                channel,
+                &fingerprint,
+                member_id,
+            ))),
+            _ => Err(Rejection::MemberNotFound(member_id.to_string())),
+        };
+    };
+    if let Some(tx) = command.transaction_id() {
+        if let Some(journal) = member.journals.get(tx) {
+            return if journal.fingerprint == fingerprint {
+                Ok(Decision::Duplicate)
+            } else {
+                Err(Rejection::TransactionConflict(tx.to_string()))
+            };
+        }
+    }
+    let ctx = Context::new(program, member, fingerprint, now);
+    let events = match command {
+        MemberCommand::Enroll { .. } => return Err(Rejection::MemberExists(member.id.clone())),
+        MemberCommand::Accrue(accrual) => {
+            require_active(member)?;
+            accrue::accrue(&ctx, accrual)
+        }
+        MemberCommand::Redeem {
+            transaction_id,
+            occurred_at,
+            currency,
+            points,
+            partner_id,
+        } => {
+            require_active(member)?;
+            redeem::redeem(
+                &ctx,
+                transaction_id,
+                *occurred_at,
+                currency,
+                *points,
+                partner_id.as_deref(),
+            )?
+        }
+        MemberCommand::Cancel {
+            transaction_id,
+            cancels,
+            occurred_at,
+            reason,
+        } => cancel::cancel(&ctx, transaction_id, cancels, *occurred_at, reason)?,
+        MemberCommand::ChangeTier {
+            transaction_id,
+            tier,
+            reason,
+        } => tier::change(&ctx, transaction_id, tier, reason),
+        MemberCommand::Expire { as_of } => expire::expire(&ctx, *as_of),
+        MemberCommand::AssessTier { as_of } => tier::assess(&ctx, *as_of),
+    };
+    Ok(Decision::Events(events))
+}
+
+fn require_active(member: &Member) -> Result<(), Rejection> {
+    match member.status {
+        MemberStatus::Active => Ok(()),
+        _ => Err(Rejection::MemberInactive(member.id.clone())),
+    }
+}

@@ -1,0 +1,46 @@
+//! Redeeming points: no overdraft; lots are consumed oldest-expiring first.
+
+use super::context::{Context, Scratch};
+use crate::event::{Event, EventBody};
+use crate::program::ExpiryModel;
+use crate::time::add_months;
+use crate::{Decimal, Rejection, Time};
+
+pub(crate) fn redeem(
+    ctx: &Context,
+    transaction_id: &str,
+    occurred_at: Time,
+    currency: &str,
+    points: Decimal,
+    partner_id: Option<&str>,
+) -> Result<Vec<Event>, Rejection> {
+    let mut scratch = Scratch::default();
+    let book = scratch.book(ctx.member, currency);
+    let available = book.available();
+    if available < points {
+        return Err(Rejection::InsufficientPoints {
+            currency: currency.to_string(),
+            available: available.max(Decimal::ZERO),
+            requested: points,
+        });
+    }
+    let (lots_consumed, _) = book.plan_debit(points, None);
+    book.debit(&lots_consumed);
+    if let Some(def) = ctx.program.definition.currency(currency) {
+        if def.expiry.model == ExpiryModel::Activity {
+            let due = add_months(occurred_at, def.expiry.months.unwrap_or(0));
+            book.activity_expires_at = Some(book.activity_expires_at.map_or(due, |d| d.max(due)));
+        }
+    }
+    Ok(vec![ctx.event(
+        transaction_id,
+        occurred_at,
+        EventBody::PointsRedeemed {
+            currency: currency.to_string(),
+            points,
+            partner_id: partner_id.map(str::to_string),
+            lots_consumed,
+            balances_after: scratch.balances_after(),
+        },
+    )])
+}

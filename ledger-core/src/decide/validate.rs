@@ -1,0 +1,115 @@
+//! Static checks of a command against the program: ids, currencies,
+//! amounts and their precision. Failures are `invalid_request`.
+
+use crate::command::{Accrual, MemberCommand};
+use crate::ids::{valid_text, valid_transaction_id};
+use crate::numbers::positive_with_scale;
+use crate::program::{CurrencyKind, Program};
+use crate::{Decimal, Rejection};
+
+pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), Rejection> {
+    if let Some(tx) = command.transaction_id() {
+        if !valid_transaction_id(tx) {
+            return Err(Rejection::invalid(
+                "transaction_id must be 1-128 characters without control characters",
+            ));
+        }
+    }
+    match command {
+        MemberCommand::Enroll { channel, .. } => text("channel", channel.as_deref()),
+        MemberCommand::Accrue(a) => accrual(program, a),
+        MemberCommand::Redeem {
+            currency,
+            points,
+            partner_id,
+            ..
+        } => {
+            let def = known_currency(program, currency)?;
+            if def.kind == CurrencyKind::Qualifying {
+                return Err(Rejection::invalid(format!(
+                    "{currency} is a qualifying currency and cannot be redeemed"
+                )));
+            }
+            points_amount(program, currency, *points)?;
+            partner(program, partner_id.as_deref())
+        }
+        MemberCommand::Cancel {
+            cancels, reason, ..
+        } => {
+            if !valid_transaction_id(cancels) {
+                return Err(Rejection::invalid("cancels must name a transaction id"));
+            }
+            text("reason", Some(reason))
+        }
+        MemberCommand::ChangeTier { tier, reason, .. } => {
+            if program.definition.tier_index(tier).is_none() {
+                return Err(Rejection::invalid(format!("unknown tier {tier}")));
+            }
+            if reason.trim().is_empty() {
+                return Err(Rejection::invalid("a manual tier change needs a reason"));
+            }
+            text("reason", Some(reason))
+        }
+        MemberCommand::Expire { .. } | MemberCommand::AssessTier { .. } => Ok(()),
+    }
+}
+
+fn accrual(program: &Program, a: &Accrual) -> Result<(), Rejection> {
+    if a.amount.is_none() && a.points.is_empty() {
+        return Err(Rejection::invalid("an accrual needs an amount or points"));
+    }
+    if let Some(amount) = a.amount {
+        let decimals = program.definition.money_decimals();
+        if !positive_with_scale(amount, decimals) {
+            return Err(Rejection::invalid(format!(
+                "amount must be > 0 with at most {decimals} decimal places"
+            )));
+        }
+    }
+    for (currency, points) in &a.points {
+        known_currency(program, currency)?;
+        points_amount(program, currency, *points)?;
+    }
+    partner(program, a.partner_id.as_deref())?;
+    text("channel", a.channel.as_deref())?;
+    text("product_category", a.product_category.as_deref())
+}
+
+fn known_currency<'p>(
+    program: &'p Program,
+    code: &str,
+) -> Result<&'p crate::program::CurrencyDef, Rejection> {
+    program
+        .definition
+        .currency(code)
+        .ok_or_else(|| Rejection::invalid(format!("unknown currency {code}")))
+}
+
+fn points_amount(program: &Program, currency: &str, points: Decimal) -> Result<(), Rejection> {
+    let decimals = program.definition.points_decimals;
+    if positive_with_scale(points, decimals) {
+        Ok(())
+    } else {
+        Err(Rejection::invalid(format!(
+            "{currency} points must be > 0 with at most {decimals} decimal places"
+        )))
+    }
+}
+
+fn partner(program: &Program, partner_id: Option<&str>) -> Result<(), Rejection> {
+    match partner_id {
+        Some(id) if program.definition.partner(id).is_none() => {
+            Err(Rejection::invalid(format!("unknown partner {id}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn text(field: &str, value: Option<&str>) -> Result<(), Rejection> {
+    match value {
+        Some(v) if !valid_text(v) => Err(Rejection::invalid(format!(
+            "{field} must be at most 256 characters without control characters"
+        ))),
+        _ => Ok(()),
+    }
+}

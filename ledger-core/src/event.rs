@@ -1,0 +1,201 @@
+//! Domain events: facts with their results. Their wire form is the protobuf
+//! schema in `proto/` (see [`crate::codec`]).
+
+use crate::member::MemberType;
+use crate::program::ProgramDefinition;
+use crate::{Decimal, Time};
+
+/// One event of an account, with what the envelope needs from the domain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub transaction_id: String,
+    pub occurred_at: Time,
+    pub program_version: u32,
+    /// Fingerprint of the command that caused it (empty for runs).
+    pub fingerprint: String,
+    pub body: EventBody,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventBody {
+    ProgramDefined {
+        version: u32,
+        definition: ProgramDefinition,
+    },
+    MemberEnrolled {
+        member_type: MemberType,
+        enrolled_at: Time,
+        channel: String,
+        tier: Option<String>,
+    },
+    PointsAccrued {
+        amount: Option<Decimal>,
+        channel: String,
+        product_category: String,
+        partner_id: Option<String>,
+        credits: Vec<Credit>,
+        rules: Vec<RuleContribution>,
+        balances_after: Vec<BalanceAfter>,
+    },
+    PointsRedeemed {
+        currency: String,
+        points: Decimal,
+        partner_id: Option<String>,
+        lots_consumed: Vec<LotDebit>,
+        balances_after: Vec<BalanceAfter>,
+    },
+    PointsExpired {
+        currency: String,
+        points: Decimal,
+        model: String,
+        as_of: Time,
+        lots_expired: Vec<LotDebit>,
+        balances_after: Vec<BalanceAfter>,
+    },
+    AccrualCancelled {
+        cancels: String,
+        reason: String,
+        reversals: Vec<CreditReversal>,
+        balances_after: Vec<BalanceAfter>,
+    },
+    RedemptionCancelled {
+        cancels: String,
+        reason: String,
+        currency: String,
+        points: Decimal,
+        partner_id: Option<String>,
+        lots_returned: Vec<LotDebit>,
+        arrears_settled: Decimal,
+        lots_restored: Vec<Lot>,
+        balances_after: Vec<BalanceAfter>,
+    },
+    TierChanged {
+        from_tier: String,
+        to_tier: String,
+        kind: TierChangeKind,
+        reason: String,
+        qualifying_points: Decimal,
+        period: Option<i32>,
+    },
+    QualifyingReset {
+        currency: String,
+        points: Decimal,
+        period: i32,
+        lots_reset: Vec<LotDebit>,
+        balances_after: Vec<BalanceAfter>,
+    },
+}
+
+/// A credit of one currency: an open lot with its own expiry and issuer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lot {
+    pub lot_id: String,
+    pub currency: String,
+    pub points: Decimal,
+    pub expires_at: Option<Time>,
+    pub partner_id: Option<String>,
+    pub earned_at: Time,
+}
+
+/// Points taken out of one lot (by a redemption, expiry, reversal or reset).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LotDebit {
+    pub lot_id: String,
+    pub currency: String,
+    pub points: Decimal,
+    pub partner_id: Option<String>,
+    pub expires_at: Option<Time>,
+    pub earned_at: Time,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleContribution {
+    pub rule_id: String,
+    pub currency: String,
+    pub points: Decimal,
+}
+
+/// One currency's credit from an accrual: arrears are paid first, the rest opens a lot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Credit {
+    pub currency: String,
+    pub points: Decimal,
+    pub arrears_settled: Decimal,
+    pub lot: Option<Lot>,
+    pub partner_id: Option<String>,
+}
+
+/// Reversal of one currency of a cancelled accrual.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreditReversal {
+    pub currency: String,
+    pub points: Decimal,
+    pub lots_debited: Vec<LotDebit>,
+    pub arrears_created: Decimal,
+    pub partner_id: Option<String>,
+}
+
+/// Running balance of a currency after an event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BalanceAfter {
+    pub currency: String,
+    pub available: Decimal,
+    pub arrears: Decimal,
+    pub activity_expires_at: Option<Time>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TierChangeKind {
+    Qualified,
+    Manual,
+    Assessment,
+}
+
+impl TierChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TierChangeKind::Qualified => "qualified",
+            TierChangeKind::Manual => "manual",
+            TierChangeKind::Assessment => "assessment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "qualified" => Some(TierChangeKind::Qualified),
+            "manual" => Some(TierChangeKind::Manual),
+            "assessment" => Some(TierChangeKind::Assessment),
+            _ => None,
+        }
+    }
+}
+
+impl EventBody {
+    /// Short name, as in the log's `event-type` header.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventBody::ProgramDefined { .. } => "ProgramDefined",
+            EventBody::MemberEnrolled { .. } => "MemberEnrolled",
+            EventBody::PointsAccrued { .. } => "PointsAccrued",
+            EventBody::PointsRedeemed { .. } => "PointsRedeemed",
+            EventBody::PointsExpired { .. } => "PointsExpired",
+            EventBody::AccrualCancelled { .. } => "AccrualCancelled",
+            EventBody::RedemptionCancelled { .. } => "RedemptionCancelled",
+            EventBody::TierChanged { .. } => "TierChanged",
+            EventBody::QualifyingReset { .. } => "QualifyingReset",
+        }
+    }
+
+    /// Running balances the event records, if any.
+    pub fn balances_after(&self) -> &[BalanceAfter] {
+        match self {
+            EventBody::PointsAccrued { balances_after, .. }
+            | EventBody::PointsRedeemed { balances_after, .. }
+            | EventBody::PointsExpired { balances_after, .. }
+            | EventBody::AccrualCancelled { balances_after, .. }
+            | EventBody::RedemptionCancelled { balances_after, .. }
+            | EventBody::QualifyingReset { balances_after, .. } => balances_after,
+            _ => &[],
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! A member's book in one currency: open lots in consumption order, arrears,
+//! and lifetime figures. Debits consume lots oldest-expiring first, lots that
+//! never expire last; credits pay arrears before opening a lot.
+
+use crate::event::{BalanceAfter, Lot, LotDebit};
+use crate::{Decimal, Time};
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CurrencyBook {
+    /// Open lots, in the order debits consume them.
+    pub lots: Vec<Lot>,
+    /// Points owed after a reversal of points already spent.
+    pub arrears: Decimal,
+    /// Credited, net of cancelled accruals.
+    pub earned: Decimal,
+    /// Redeemed, net of cancelled redemptions.
+    pub redeemed: Decimal,
+    /// Expired (and reset qualifying points).
+    pub expired: Decimal,
+    /// Activity expiry model: when the whole balance lapses.
+    pub activity_expires_at: Option<Time>,
+}
+
+/// Consumption order: earliest expiry first, never-expiring last, then oldest.
+fn order_key(lot: &Lot) -> (bool, Option<Time>, Time, &str) {
+    (
+        lot.expires_at.is_none(),
+        lot.expires_at,
+        lot.earned_at,
+        &lot.lot_id,
+    )
+}
+
+/// The lot id of an accrual's credit: `<transaction id>/<currency>`.
+pub fn lot_id(transaction_id: &str, currency: &str) -> String {
+    format!("{transaction_id}/{currency}")
+}
+
+/// The accrual transaction a lot came from (currency codes hold no '/').
+pub fn lot_origin(lot_id: &str) -> &str {
+    lot_id.rsplit_once('/').map(|(tx, _)| tx).unwrap_or(lot_id)
+}
+
+impl CurrencyBook {
+    pub fn lots_total(&self) -> Decimal {
+        self.lots.iter().map(|l| l.points).sum()
+    }
+
+    /// Spendable points: open lots minus arrears.
+    pub fn available(&self) -> Decimal {
+        self.lots_total() - self.arrears
+    }
+
+    /// Splits a credit into (arrears settled, rest for a lot).
+    pub fn plan_credit(&self, points: Decimal) -> (Decimal, Decimal) {
+        let settled = points.min(self.arrears).max(Decimal::ZERO);
+        (settled, points - settled)
+    }
+
+    /// Plans taking `amount` from the lots: lot `first` before the usual order.
+    /// Returns the debits and the part no lot could cover.
+    pub fn plan_debit(&self, amount: Decimal, first: Option<&str>) -> (Vec<LotDebit>, Decimal) {
+        let preferred = self.lots.iter().filter(|l| Some(l.lot_id.as_str()) == first);
+        let others = self.lots.iter().filter(|l| Some(l.lot_id.as_str()) != first);
+        let mut left = amount;
+        let mut debits = Vec::new();
+        for lot in preferred.chain(others) {
+            if left <= Decimal::ZERO {
+                break;
+            }
+            let take = lot.points.min(left);
+            if take > Decimal::ZERO {
+                debits.push(debit_of(lot, take));
+                left -= take;
+            }
+        }
+        (debits, left.max(Decimal::ZERO))
+    }
+
+    /// Lots whose fixed expiry is at or before `as_of`.
+    pub fn due_lots(&self, as_of: Time) -> Vec<LotDebit> {
+        self.lots
+            .iter()
+            .filter(|l| l.expires_at.is_some_and(|e| e <= as_of))
+            .map(|l| debit_of(l, l.points))
+            .collect()
+    }
+
+    /// Every open lot in full.
+    pub fn all_lots(&self) -> Vec<LotDebit> {
+        self.lots.iter().map(|l| debit_of(l, l.points)).collect()
+    }
+
+    /// Takes recorded debits out of the lots; emptied lots close.
+    pub fn debit(&mut self, debits: &[LotDebit]) {
+        for d in debits {
+            if let Some(lot) = self.lots.iter_mut().find(|l| l.lot_id == d.lot_id) {
+                lot.points -= d.points;
+            }
+        }
+        self.lots.retain(|l| l.points > Decimal::ZERO);
+    }
+
+    /// Opens a lot, or adds to the open lot of the same id (a restored lot).
+    pub fn open(&mut self, lot: Lot) {
+        if let Some(open) = self.lots.iter_mut().find(|l| l.lot_id == lot.lot_id) {
+            open.points += lot.points;
+            return;
+        }
+        let at = self
+            .lots
+            .partition_point(|l| order_key(l) < order_key(&lot));
+        self.lots.insert(at, lot);
+    }
+
+    pub fn balance_after(&self, currency: &str) -> BalanceAfter {
+        BalanceAfter {
+            currency: currency.to_string(),
+            available: self.available(),
+            arrears: self.arrears,
+            activity_expires_at: self.activity_expires_at,
+        }
+    }
+}
+
+fn debit_of(lot: &Lot, points: Decimal) -> LotDebit {
+    LotDebit {
+        lot_id: lot.lot_id.clone(),
+        currency: lot.currency.clone(),
+        points,
+        partner_id: lot.partner_id.clone(),
+        expires_at: lot.expires_at,
+        earned_at: lot.earned_at,
+    }
+}
+
+/// Sum of debited points.
+pub fn total(debits: &[LotDebit]) -> Decimal {
+    debits.iter().map(|d| d.points).sum()
+}

@@ -1,0 +1,284 @@
+//! A member account's state and how each event folds into it.
+
+use crate::event::{Event, EventBody, LotDebit};
+use crate::lots::{lot_origin, CurrencyBook};
+use crate::{Decimal, Time};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberType {
+    Individual,
+    Corporate,
+}
+
+impl MemberType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberType::Individual => "individual",
+            MemberType::Corporate => "corporate",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "individual" => Some(MemberType::Individual),
+            "corporate" => Some(MemberType::Corporate),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberStatus {
+    Active,
+    Suspended,
+    Unenrolled,
+}
+
+impl MemberStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Active => "active",
+            MemberStatus::Suspended => "suspended",
+            MemberStatus::Unenrolled => "unenrolled",
+        }
+    }
+}
+
+/// What a journal (one external transaction) did, kept for retries and cancellations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Journal {
+    pub fingerprint: String,
+    pub kind: JournalKind,
+    pub cancelled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum JournalKind {
+    Accrual {
+        partner_id: Option<String>,
+        /// Gross points credited per currency.
+        credited: BTreeMap<String, Decimal>,
+        /// Points of its lots that have since expired (not reversible).
+        expired: BTreeMap<String, Decimal>,
+    },
+    Redemption {
+        currency: String,
+        points: Decimal,
+        partner_id: Option<String>,
+        lots_consumed: Vec<LotDebit>,
+    },
+    Cancellation,
+    TierChange,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    pub id: String,
+    pub member_type: MemberType,
+    pub status: MemberStatus,
+    pub enrolled_at: Time,
+    pub channel: String,
+    pub tier: Option<String>,
+    pub books: BTreeMap<String, CurrencyBook>,
+    pub journals: HashMap<String, Journal>,
+    /// The last tier period closed by an assessment (a year).
+    pub last_assessed_period: Option<i32>,
+}
+
+impl Member {
+    /// A member comes to exist through its `MemberEnrolled` event.
+    pub fn enrolled(id: &str, event: &Event) -> Option<Member> {
+        let EventBody::MemberEnrolled {
+            member_type,
+            enrolled_at,
+            channel,
+            tier,
+        } = &event.body
+        else {
+            return None;
+        };
+        Some(Member {
+            id: id.to_string(),
+            member_type: *member_type,
+            status: MemberStatus::Active,
+            enrolled_at: *enrolled_at,
+            channel: channel.clone(),
+            tier: tier.clone(),
+            books: BTreeMap::new(),
+            journals: HashMap::new(),
+            last_assessed_period: None,
+        })
+    }
+
+    pub fn book(&self, currency: &str) -> Option<&CurrencyBook> {
+        self.books.get(currency)
+    }
+
+    /// The book of a currency, empty when the member never held it.
+    pub fn book_or_default(&self, currency: &str) -> CurrencyBook {
+        self.books.get(currency).cloned().unwrap_or_default()
+    }
+
+    fn book_mut(&mut self, currency: &str) -> &mut CurrencyBook {
+        self.books.entry(currency.to_string()).or_default()
+    }
+
+    /// Folds one event. Only recorded results are used: no rule runs here.
+    pub fn apply(&mut self, event: &Event) {
+        match &event.body {
+            EventBody::ProgramDefined { .. } | EventBody::MemberEnrolled { .. } => {}
+            EventBody::PointsAccrued {
+                partner_id,
+                credits,
+                ..
+            } => {
+                let mut credited = BTreeMap::new();
+                for c in credits {
+                    let book = self.book_mut(&c.currency);
+                    book.arrears -= c.arrears_settled;
+                    book.earned += c.points;
+                    if let Some(lot) = &c.lot {
+                        book.open(lot.clone());
+                    }
+                    credited.insert(c.currency.clone(), c.points);
+                }
+                self.record(
+                    event,
+                    JournalKind::Accrual {
+                        partner_id: partner_id.clone(),
+                        credited,
+                        expired: BTreeMap::new(),
+                    },
+                );
+            }
+            EventBody::PointsRedeemed {
+                currency,
+                points,
+                partner_id,
+                lots_consumed,
+                ..
+            } => {
+                let book = self.book_mut(currency);
+                book.debit(lots_consumed);
+                book.redeemed += *points;
+                self.record(
+                    event,
+                    JournalKind::Redemption {
+                        currency: currency.clone(),
+                        points: *points,
+                        partner_id: partner_id.clone(),
+                        lots_consumed: lots_consumed.clone(),
+                    },
+                );
+            }
+            EventBody::PointsExpired {
+                currency,
+                points,
+                lots_expired,
+                ..
+            } => {
+                let book = self.book_mut(currency);
+                book.debit(lots_expired);
+                book.expired += *points;
+                self.note_lapsed(lots_expired);
+            }
+            EventBody::AccrualCancelled {
+                cancels, reversals, ..
+            } => {
+                for r in reversals {
+                    let book = self.book_mut(&r.currency);
+                    book.debit(&r.lots_debited);
+                    book.arrears += r.arrears_created;
+                    book.earned -= r.points;
+                }
+                self.mark_cancelled(cancels);
+                self.record(event, JournalKind::Cancellation);
+            }
+            EventBody::RedemptionCancelled {
+                cancels,
+                currency,
+                points,
+                arrears_settled,
+                lots_restored,
+                ..
+            } => {
+                let book = self.book_mut(currency);
+                book.arrears -= *arrears_settled;
+                book.redeemed -= *points;
+                for lot in lots_restored {
+                    book.open(lot.clone());
+                }
+                self.mark_cancelled(cancels);
+                self.record(event, JournalKind::Cancellation);
+            }
+            EventBody::TierChanged {
+                to_tier,
+                kind,
+                period,
+                ..
+            } => {
+                self.tier = Some(to_tier.clone());
+                if let Some(p) = period {
+                    self.last_assessed_period = Some(*p);
+                }
+                if *kind == crate::event::TierChangeKind::Manual {
+                    self.record(event, JournalKind::TierChange);
+                }
+            }
+            EventBody::QualifyingReset {
+                currency,
+                points,
+                period,
+                lots_reset,
+                ..
+            } => {
+                let book = self.book_mut(currency);
+                book.debit(lots_reset);
+                book.expired += *points;
+                self.last_assessed_period = Some(*period);
+                self.note_lapsed(lots_reset);
+            }
+        }
+        self.take_activity(event);
+    }
+
+    /// Remembers on each originating accrual how much of its lots lapsed,
+    /// so a later cancellation reverses only what is still there to reverse.
+    fn note_lapsed(&mut self, debits: &[LotDebit]) {
+        for d in debits {
+            if let Some(journal) = self.journals.get_mut(lot_origin(&d.lot_id)) {
+                if let JournalKind::Accrual { expired, .. } = &mut journal.kind {
+                    *expired.entry(d.currency.clone()).or_default() += d.points;
+                }
+            }
+        }
+    }
+
+    fn mark_cancelled(&mut self, transaction_id: &str) {
+        if let Some(j) = self.journals.get_mut(transaction_id) {
+            j.cancelled = true;
+        }
+    }
+
+    fn record(&mut self, event: &Event, kind: JournalKind) {
+        self.journals.insert(
+            event.transaction_id.clone(),
+            Journal {
+                fingerprint: event.fingerprint.clone(),
+                kind,
+                cancelled: false,
+            },
+        );
+    }
+
+    /// The activity expiry date is a recorded result on the running balances.
+    fn take_activity(&mut self, event: &Event) {
+        for b in event.body.balances_after() {
+            self.book_mut(&b.currency).activity_expires_at = b.activity_expires_at;
+        }
+    }
+}

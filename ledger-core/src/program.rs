@@ -1,0 +1,320 @@
+//! Program definitions: the JSON document operators PUT, its validation, and
+//! the versioned program state built from `ProgramDefined` events.
+
+use crate::ids::{valid_code, valid_id, valid_text};
+use crate::numbers::Rounding;
+use crate::{Decimal, Time};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The program definition body of `PUT /v1/programs/{program}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgramDefinition {
+    pub name: String,
+    pub money_currency: String,
+    /// Decimal places of points (0: whole points).
+    #[serde(default)]
+    pub points_decimals: u32,
+    pub currencies: Vec<CurrencyDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiers: Option<TierDef>,
+    #[serde(default)]
+    pub earn_rules: Vec<EarnRule>,
+    #[serde(default)]
+    pub rounding: Rounding,
+    #[serde(default)]
+    pub partners: Vec<PartnerDef>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CurrencyKind {
+    /// Counts toward tiers only.
+    Qualifying,
+    /// Spendable.
+    NonQualifying,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurrencyDef {
+    pub code: String,
+    pub kind: CurrencyKind,
+    #[serde(default)]
+    pub expiry: ExpiryDef,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiryModel {
+    #[default]
+    None,
+    /// Each lot expires `months` after it was earned.
+    FixedPeriod,
+    /// The whole balance expires `months` after the last accrual or redemption.
+    Activity,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExpiryDef {
+    pub model: ExpiryModel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TierPeriod {
+    CalendarYear,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TierDef {
+    /// The qualifying currency that decides tiers.
+    pub currency: String,
+    pub period: TierPeriod,
+    /// Ascending by `min`; the first level has `min` 0.
+    pub levels: Vec<TierLevel>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TierLevel {
+    pub name: String,
+    pub min: Decimal,
+}
+
+/// An earn rule: either base points per money unit, or a multiplier of the base.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EarnRule {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points_per_unit: Option<BTreeMap<String, Decimal>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiplier: Option<Decimal>,
+    /// Currencies a multiplier applies to (all base currencies when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currencies: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+}
+
+/// Conditions under which an earn rule applies; absent fields match anything.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_category: Option<String>,
+    /// Inclusive start of the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Time>,
+    /// Exclusive end of the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Time>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartnerDef {
+    pub id: String,
+    pub cost_per_point: Decimal,
+}
+
+impl ProgramDefinition {
+    /// Checks the definition; the message names the first problem found.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() || !valid_text(&self.name) {
+            return Err("name must be 1-256 printable characters".into());
+        }
+        let money = &self.money_currency;
+        if money.len() != 3 || !money.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err("money_currency must be an ISO 4217 code such as EUR".into());
+        }
+        if self.points_decimals > 6 {
+            return Err("points_decimals must be 0-6".into());
+        }
+        self.validate_currencies()?;
+        self.validate_tiers()?;
+        self.validate_rules()?;
+        self.validate_partners()
+    }
+
+    fn validate_currencies(&self) -> Result<(), String> {
+        if self.currencies.is_empty() {
+            return Err("at least one currency is required".into());
+        }
+        let mut seen = BTreeSet::new();
+        for c in &self.currencies {
+            if !valid_code(&c.code) {
+                return Err(format!("currency code {:?} must be 1-16 of A-Z 0-9 _", c.code));
+            }
+            if !seen.insert(&c.code) {
+                return Err(format!("currency {} is defined twice", c.code));
+            }
+            match (c.expiry.model, c.expiry.months) {
+                (ExpiryModel::None, _) => {}
+                (_, Some(m)) if (1..=1200).contains(&m) => {}
+                _ => return Err(format!("currency {}: expiry months must be 1-1200", c.code)),
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_tiers(&self) -> Result<(), String> {
+        let Some(tiers) = &self.tiers else {
+            return Ok(());
+        };
+        match self.currency(&tiers.currency) {
+            Some(c) if c.kind == CurrencyKind::Qualifying => {}
+            Some(_) => return Err(format!("tier currency {} must be qualifying", tiers.currency)),
+            None => return Err(format!("tier currency {} is not defined", tiers.currency)),
+        }
+        let Some(first) = tiers.levels.first() else {
+            return Err("tiers need at least one level".into());
+        };
+        if !first.min.is_zero() {
+            return Err("the first tier level must have min 0".into());
+        }
+        let mut names = BTreeSet::new();
+        for pair in tiers.levels.windows(2) {
+            if pair[1].min <= pair[0].min {
+                return Err("tier levels must have strictly ascending min".into());
+            }
+        }
+        for level in &tiers.levels {
+            if level.name.is_empty() || !valid_text(&level.name) || !names.insert(&level.name) {
+                return Err(format!("tier level name {:?} is empty or repeated", level.name));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_rules(&self) -> Result<(), String> {
+        let mut ids = BTreeSet::new();
+        for rule in &self.earn_rules {
+            if !valid_id(&rule.id) || !ids.insert(&rule.id) {
+                return Err(format!("earn rule id {:?} is invalid or repeated", rule.id));
+            }
+            match (&rule.points_per_unit, &rule.multiplier) {
+                (Some(ppu), None) => {
+                    for (code, rate) in ppu {
+                        self.require_currency(code, &rule.id)?;
+                        if *rate <= Decimal::ZERO {
+                            return Err(format!("earn rule {}: points_per_unit must be > 0", rule.id));
+                        }
+                    }
+                }
+                (None, Some(m)) if *m > Decimal::ZERO => {}
+                (None, Some(_)) => {
+                    return Err(format!("earn rule {}: multiplier must be > 0", rule.id))
+                }
+                _ => {
+                    return Err(format!(
+                        "earn rule {}: give exactly one of points_per_unit and multiplier",
+                        rule.id
+                    ))
+                }
+            }
+            for code in rule.currencies.iter().flatten() {
+                self.require_currency(code, &rule.id)?;
+            }
+            if let Some(when) = &rule.when {
+                self.validate_condition(&rule.id, when)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_condition(&self, rule: &str, when: &Condition) -> Result<(), String> {
+        if let Some(tier) = &when.tier {
+            if self.tier_index(tier).is_none() {
+                return Err(format!("earn rule {rule}: unknown tier {tier}"));
+            }
+        }
+        if let (Some(from), Some(until)) = (when.from, when.until) {
+            if from >= until {
+                return Err(format!("earn rule {rule}: from must be before until"));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_partners(&self) -> Result<(), String> {
+        let mut ids = BTreeSet::new();
+        for p in &self.partners {
+            if !valid_id(&p.id) || !ids.insert(&p.id) {
+                return Err(format!("partner id {:?} is invalid or repeated", p.id));
+            }
+            if p.cost_per_point < Decimal::ZERO {
+                return Err(format!("partner {}: cost_per_point must be >= 0", p.id));
+            }
+        }
+        Ok(())
+    }
+
+    fn require_currency(&self, code: &str, rule: &str) -> Result<(), String> {
+        match self.currency(code) {
+            Some(_) => Ok(()),
+            None => Err(format!("earn rule {rule}: unknown currency {code}")),
+        }
+    }
+
+    pub fn currency(&self, code: &str) -> Option<&CurrencyDef> {
+        self.currencies.iter().find(|c| c.code == code)
+    }
+
+    pub fn partner(&self, id: &str) -> Option<&PartnerDef> {
+        self.partners.iter().find(|p| p.id == id)
+    }
+
+    /// Index of a tier level by name (0 = lowest).
+    pub fn tier_index(&self, name: &str) -> Option<usize> {
+        self.tiers.as_ref()?.levels.iter().position(|l| l.name == name)
+    }
+
+    /// The highest tier level `points` reach.
+    pub fn tier_reached(&self, points: Decimal) -> Option<&TierLevel> {
+        self.tiers.as_ref()?.levels.iter().rev().find(|l| points >= l.min)
+    }
+
+    /// The tier a new member starts in.
+    pub fn lowest_tier(&self) -> Option<&str> {
+        Some(self.tiers.as_ref()?.levels.first()?.name.as_str())
+    }
+
+    /// Decimal places allowed in a money amount of the program's currency.
+    pub fn money_decimals(&self) -> u32 {
+        match self.money_currency.as_str() {
+            "JPY" | "KRW" | "ISK" | "CLP" | "VND" => 0,
+            "BHD" | "KWD" | "OMR" | "JOD" | "TND" => 3,
+            _ => 2,
+        }
+    }
+}
+
+/// One version of a program, as decided on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    pub id: String,
+    pub version: u32,
+    pub defined_at: Time,
+    pub definition: ProgramDefinition,
+}
+
+/// Every version of a program, folded from its `ProgramDefined` events.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProgramState {
+    pub versions: Vec<Program>,
+}
+
+impl ProgramState {
+    /// The version in force now (the latest).
+    pub fn current(&self) -> Option<&Program> {
+        self.versions.last()
+    }
+
+    /// Folds one `ProgramDefined` event.
+    pub fn apply(&mut self, program: Program) {
+        self.versions.push(program);
+    }
+}

@@ -1,0 +1,50 @@
+//! Business rejections: values, not errors. Each has a stable machine code.
+
+use crate::Decimal;
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum Rejection {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("program {0} not found")]
+    ProgramNotFound(String),
+    #[error("member {0} not found")]
+    MemberNotFound(String),
+    #[error("transaction {0} not found for this member")]
+    TransactionNotFound(String),
+    #[error("member {0} already exists")]
+    MemberExists(String),
+    #[error("transaction {0} is already cancelled")]
+    AlreadyCancelled(String),
+    #[error("transaction {0} was already used with a different request")]
+    TransactionConflict(String),
+    #[error("insufficient {currency}: {available} available, {requested} requested")]
+    InsufficientPoints {
+        currency: String,
+        available: Decimal,
+        requested: Decimal,
+    },
+    #[error("member {0} is not active")]
+    MemberInactive(String),
+}
+
+impl Rejection {
+    /// The machine-readable code of the HTTP API and the rejections topic.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::InvalidRequest(_) => "invalid_request",
+            Rejection::ProgramNotFound(_) => "program_not_found",
+            Rejection::MemberNotFound(_) => "member_not_found",
+            Rejection::TransactionNotFound(_) => "transaction_not_found",
+            Rejection::MemberExists(_) => "member_exists",
+            Rejection::AlreadyCancelled(_) => "already_cancelled",
+            Rejection::TransactionConflict(_) => "transaction_conflict",
+            Rejection::InsufficientPoints { .. } => "insufficient_points",
+            Rejection::MemberInactive(_) => "member_inactive",
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Rejection::InvalidRequest(message.into())
+    }
+}

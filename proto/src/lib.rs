@@ -1,0 +1,31 @@
+//! Generated protobuf types of the loyalty event log (`loyalty.v1`).
+//!
+//! The schema lives in `proto/loyalty/v1/events.proto`; it is the contract
+//! with every consumer of the log (projector, analytics, exports).
+
+/// Version written into `EventEnvelope::schema_version`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[allow(clippy::all, missing_docs)]
+pub mod v1 {
+    include!(concat!(env!("OUT_DIR"), "/loyalty.v1.rs"));
+}
+
+pub use prost::Message;
+pub use v1::event_envelope::Body;
+pub use v1::EventEnvelope;
+
+/// Short name of an event kind, used as the log record's `event-type` header.
+pub fn event_type(body: &Body) -> &'static str {
+    match body {
+        Body::ProgramDefined(_) => "ProgramDefined",
+        Body::MemberEnrolled(_) => "MemberEnrolled",
+        Body::PointsAccrued(_) => "PointsAccrued",
+        Body::PointsRedeemed(_) => "PointsRedeemed",
+        Body::PointsExpired(_) => "PointsExpired",
+        Body::AccrualCancelled(_) => "AccrualCancelled",
+        Body::RedemptionCancelled(_) => "RedemptionCancelled",
+        Body::TierChanged(_) => "TierChanged",
+        Body::QualifyingReset(_) => "QualifyingReset",
+    }
+}
