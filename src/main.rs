@@ -1,1 +1,65 @@
-fn main() {}
+//! `loyalty`: the loyalty points ledger's command line.
+//!
+//! - `loyalty serve`: the whole ledger in one process on its embedded log
+//!   (command side, projector, query side on one port), sample program loaded.
+//! - `loyalty rebuild`: rebuild the read models from log position 0.
+//! - `loyalty simulate`: drive realistic traffic through the HTTP API.
+
+mod embedded;
+mod rebuild;
+mod sample;
+mod serve;
+mod simulate;
+mod status;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "loyalty", version, about = "Event-sourced loyalty points ledger")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the ledger (embedded log, projector, HTTP API) in one process.
+    Serve(serve::ServeArgs),
+    /// Rebuild the read models from the start of the log (server stopped).
+    Rebuild(rebuild::RebuildArgs),
+    /// Drive realistic traffic through the HTTP API and report throughput.
+    Simulate(simulate::SimulateArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Rebuild(args) => rebuild::run(args).await,
+            Command::Simulate(args) => simulate::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,19 @@
+//! The command side: validates and decides commands with `ledger-core`
+//! against in-memory account state, and appends the resulting events to the
+//! log. One writer per partition (a lock per partition here; a consumer-group
+//! assignment in Kafka mode); idempotent on the external transaction id.
 
+pub mod clock;
+pub mod encode;
+pub mod error;
+pub mod http;
+pub mod outcome;
+pub mod rebuild;
+pub mod runs;
+pub mod service;
+pub mod state;
+
+pub use clock::{Clock, SystemClock};
+pub use error::CommandError;
+pub use outcome::Outcome;
+pub use service::CommandService;

@@ -1,1 +1,37 @@
+//! The event log: one trait for every log the ledger runs on, and its
+//! embedded implementation (files in a data directory).
+//!
+//! The trait maps onto Kafka: a log has partitions; records are keyed
+//! (all records of a key land in one partition, in order) and carry headers;
+//! an append returns offsets; a reader is positioned at start offsets and
+//! polls batches.
+//!
+//! # The embedded log
+//! - One append-only file per partition (`partition-00003.log`) plus a `meta`
+//!   file holding the partition count and a `LOCK` file held by the process.
+//! - Framing: `magic u32 | body length u32 | CRC32 of body u32 | body`, the
+//!   body being `key len u32 | key | header count u16 | (name len u16 | name |
+//!   value len u32 | value)* | payload len u32 | payload`, little endian.
+//! - **fsync policy** ([`Durability::Sync`], the default): an append is
+//!   acknowledged only after its bytes are written and `fdatasync`ed. One
+//!   writer thread per partition drains every queued append, writes them and
+//!   syncs ONCE for the group (group commit), then answers each caller.
+//!   Readers only see synced records. [`Durability::Buffered`] skips the
+//!   sync (benchmarks, tests): a machine crash may then lose the tail.
+//! - **Recovery**: on open every record's CRC is checked; a torn or corrupt
+//!   tail (a crash mid-write) is cut off, everything before it is kept.
 
+pub mod contract;
+mod embedded;
+mod error;
+mod log;
+mod partitioner;
+mod position;
+mod record;
+
+pub use embedded::{Durability, EmbeddedLog};
+pub use error::LogError;
+pub use log::{EventLog, LogReader};
+pub use partitioner::{murmur2, partition_for};
+pub use position::{PositionError, Positions};
+pub use record::{Record, StoredRecord};

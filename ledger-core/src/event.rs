@@ -4,9 +4,10 @@
 use crate::member::MemberType;
 use crate::program::ProgramDefinition;
 use crate::{Decimal, Time};
+use serde::Serialize;
 
 /// One event of an account, with what the envelope needs from the domain.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Event {
     pub transaction_id: String,
     pub occurred_at: Time,
@@ -16,7 +17,8 @@ pub struct Event {
     pub body: EventBody,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
 pub enum EventBody {
     ProgramDefined {
         version: u32,
@@ -87,7 +89,7 @@ pub enum EventBody {
 }
 
 /// A credit of one currency: an open lot with its own expiry and issuer.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Lot {
     pub lot_id: String,
     pub currency: String,
@@ -98,7 +100,7 @@ pub struct Lot {
 }
 
 /// Points taken out of one lot (by a redemption, expiry, reversal or reset).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LotDebit {
     pub lot_id: String,
     pub currency: String,
@@ -108,7 +110,7 @@ pub struct LotDebit {
     pub earned_at: Time,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleContribution {
     pub rule_id: String,
     pub currency: String,
@@ -116,7 +118,7 @@ pub struct RuleContribution {
 }
 
 /// One currency's credit from an accrual: arrears are paid first, the rest opens a lot.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Credit {
     pub currency: String,
     pub points: Decimal,
@@ -126,7 +128,7 @@ pub struct Credit {
 }
 
 /// Reversal of one currency of a cancelled accrual.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CreditReversal {
     pub currency: String,
     pub points: Decimal,
@@ -136,7 +138,7 @@ pub struct CreditReversal {
 }
 
 /// Running balance of a currency after an event.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BalanceAfter {
     pub currency: String,
     pub available: Decimal,
@@ -144,7 +146,8 @@ pub struct BalanceAfter {
     pub activity_expires_at: Option<Time>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TierChangeKind {
     Qualified,
     Manual,

@@ -1,1 +1,21 @@
+//! The projector: folds the event log into RocksDB read models (member
+//! views, open lots, ledger history, partner liability, program stats).
+//!
+//! Every batch of events is applied through an in-memory overlay and written
+//! in ONE RocksDB WriteBatch together with the log offsets it consumed, so a
+//! crash at any point resumes exactly where the read models stand: no loss,
+//! no double apply. Events are applied only in per-account sequence order;
+//! repeats are skipped. The projection uses only results recorded on the
+//! events, never the program's rules.
 
+pub mod fold;
+pub mod keys;
+pub mod overlay;
+pub mod read_model;
+pub mod rebuild;
+pub mod runner;
+pub mod store;
+pub mod views;
+
+pub use runner::{apply_records, Projector};
+pub use store::{Store, StoreError};

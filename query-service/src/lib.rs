@@ -1,1 +1,12 @@
+//! The query side: serves the projector's read models over HTTP. Reads can
+//! wait for a consistency token (`min_position`) so a client sees its own
+//! writes.
 
+pub mod consistency;
+pub mod error;
+pub mod member;
+pub mod routes;
+
+pub use consistency::Applied;
+pub use error::QueryError;
+pub use routes::router;

@@ -1,0 +1,13 @@
+//! The command side's HTTP routes (axum). Every write answers with the
+//! `position` of its last event: pass it as `min_position` to a read to see
+//! your own write.
+
+mod error;
+mod json;
+mod receipt;
+mod requests;
+mod routes;
+
+pub use error::ApiError;
+pub use json::ApiJson;
+pub use routes::router;

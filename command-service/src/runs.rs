@@ -1,0 +1,95 @@
+//! Program-wide runs (expiry, tier assessment): each member's part is decided
+//! like any command; a partition's events are appended in one batch.
+
+use crate::encode::{account_key, records};
+use crate::error::CommandError;
+use crate::service::{apply_member, CommandService};
+use event_log::Positions;
+use ledger_core::event::EventBody;
+use ledger_core::{decide, Decimal, Decision, MemberCommand, Rejection};
+use std::collections::BTreeMap;
+use tracing::{info, info_span, Instrument};
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunSummary {
+    pub members_scanned: u64,
+    pub members_affected: u64,
+    pub events: u64,
+    /// Points expired (or reset) per currency.
+    pub points: BTreeMap<String, Decimal>,
+    /// Tier moves counted by (from, to).
+    pub tier_moves: BTreeMap<(String, String), u64>,
+    pub positions: Positions,
+}
+
+impl CommandService {
+    /// Runs `command` (Expire or AssessTier) for every member of the program.
+    pub async fn run_for_all(&self, program_id: &str, command: MemberCommand) -> Result<RunSummary, CommandError> {
+        let span = info_span!("program_run", program = program_id, run = ?command);
+        async {
+            let program = self
+                .program(program_id)
+                .ok_or_else(|| Rejection::ProgramNotFound(program_id.to_string()))?;
+            let prefix = account_key(program_id, "");
+            let mut summary = RunSummary::default();
+            for (partition, lock) in self.partitions.iter().enumerate() {
+                let partition = partition as u32;
+                let mut part = lock.lock().await;
+                let now = self.clock.now();
+                let mut batch = Vec::new();
+                let mut decided = Vec::new();
+                for (key, account) in part.members.iter().filter(|(k, _)| k.starts_with(&prefix)) {
+                    summary.members_scanned += 1;
+                    let Decision::Events(events) =
+                        decide(Some(&account.member), &program, &account.member.id, &command, now)?
+                    else {
+                        continue;
+                    };
+                    if events.is_empty() {
+                        continue;
+                    }
+                    summary.members_affected += 1;
+                    tally(&mut summary, &events);
+                    batch.extend(records(program_id, &account.member.id, account.sequence + 1, &events, now));
+                    decided.push((key.clone(), account.member.id.clone(), events));
+                }
+                if batch.is_empty() {
+                    continue;
+                }
+                let offsets = self.log.append(partition, batch).await?;
+                let mut offsets = offsets.into_iter();
+                for (key, member_id, events) in decided {
+                    for event in &events {
+                        let offset = offsets.next().unwrap_or_default();
+                        apply_member(&mut part, &key, &member_id, offset, event);
+                        summary.positions.merge_one(partition, offset);
+                    }
+                    summary.events += events.len() as u64;
+                }
+            }
+            info!(affected = summary.members_affected, events = summary.events, "run finished");
+            Ok(summary)
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+fn tally(summary: &mut RunSummary, events: &[ledger_core::Event]) {
+    for event in events {
+        match &event.body {
+            EventBody::PointsExpired { currency, points, .. }
+            | EventBody::QualifyingReset { currency, points, .. } => {
+                *summary.points.entry(currency.clone()).or_default() += *points;
+            }
+            EventBody::TierChanged { from_tier, to_tier, .. } => {
+                *summary
+                    .tier_moves
+                    .entry((from_tier.clone(), to_tier.clone()))
+                    .or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+}

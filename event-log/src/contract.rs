@@ -1,0 +1,103 @@
+//! Contract tests every [`EventLog`] implementation must pass (the embedded
+//! log here, the Kafka log too). Each function panics on a violation.
+//! Each expects a fresh, empty log with at least two partitions.
+
+use crate::log::EventLog;
+use crate::record::{Record, StoredRecord};
+use std::time::Duration;
+
+fn record(key: &str, n: usize) -> Record {
+    Record {
+        key: key.to_string(),
+        headers: vec![("event-type".into(), format!("T{n}").into_bytes())],
+        payload: format!("{key}#{n}").into_bytes(),
+    }
+}
+
+/// Reads until `count` records arrived or 10 s passed.
+pub async fn read_all(log: &dyn EventLog, start: Vec<u64>, count: usize) -> Vec<StoredRecord> {
+    let mut reader = log.reader(start).await.expect("reader");
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while out.len() < count && tokio::time::Instant::now() < deadline {
+        out.extend(reader.poll(count - out.len(), Duration::from_millis(200)).await.expect("poll"));
+    }
+    out
+}
+
+/// Appends get consecutive offsets from the end; a key keeps its partition
+/// and order; records read back intact with their headers.
+pub async fn append_and_read_back(log: &dyn EventLog) {
+    let keys = ["alpha", "bravo", "charlie", "delta", "echo"];
+    let start = log.end_offsets().await.expect("end offsets");
+    let mut expected = Vec::new();
+    for n in 0..20 {
+        let key = keys[n % keys.len()];
+        let p = log.partition_for(key);
+        let offsets = log.append(p, vec![record(key, n)]).await.expect("append");
+        expected.push((p, offsets[0], record(key, n)));
+    }
+    for p in 0..log.partitions() {
+        let mine: Vec<_> = expected.iter().filter(|(q, _, _)| *q == p).map(|(_, o, _)| *o).collect();
+        let want: Vec<u64> = (start[p as usize]..start[p as usize] + mine.len() as u64).collect();
+        assert_eq!(mine, want, "partition {p}: offsets are consecutive from the end");
+    }
+    let end = log.end_offsets().await.expect("end offsets");
+    let added: u64 = end.iter().zip(&start).map(|(e, s)| e - s).sum();
+    assert_eq!(added, 20, "end offsets advanced by the appended records");
+    let got = read_all(log, start, 20).await;
+    assert_eq!(got.len(), 20);
+    for (p, o, r) in &expected {
+        let found = got.iter().find(|g| g.partition == *p && g.offset == *o).expect("record read back");
+        assert_eq!(&found.key, &r.key);
+        assert_eq!(&found.headers, &r.headers);
+        assert_eq!(&found.payload, &r.payload);
+    }
+    for p in 0..log.partitions() {
+        let offsets: Vec<u64> = got.iter().filter(|g| g.partition == p).map(|g| g.offset).collect();
+        assert!(offsets.windows(2).all(|w| w[0] < w[1]), "partition {p} in offset order");
+    }
+}
+
+/// A batch append lands contiguously; a reader from the middle starts there.
+pub async fn batch_and_read_from_middle(log: &dyn EventLog) {
+    let p = log.partition_for("batch-key");
+    let start = log.end_offsets().await.expect("end offsets");
+    let batch: Vec<Record> = (0..10).map(|n| record("batch-key", n)).collect();
+    let offsets = log.append(p, batch).await.expect("append");
+    assert_eq!(offsets, (start[p as usize]..start[p as usize] + 10).collect::<Vec<_>>());
+    let mut from = log.end_offsets().await.expect("end offsets");
+    from[p as usize] = offsets[4];
+    let got = read_all(log, from, 6).await;
+    let payloads: Vec<_> = got.iter().map(|r| String::from_utf8_lossy(&r.payload).into_owned()).collect();
+    assert_eq!(payloads, (4..10).map(|n| format!("batch-key#{n}")).collect::<Vec<_>>());
+}
+
+/// A reader waiting in poll wakes up when an append lands.
+pub async fn waiting_reader_wakes_up(log: &dyn EventLog) {
+    let end = log.end_offsets().await.expect("end offsets");
+    let mut reader = log.reader(end).await.expect("reader");
+    let empty = reader.poll(10, Duration::from_millis(50)).await.expect("poll");
+    assert!(empty.is_empty(), "nothing new yet");
+    let p = log.partition_for("late");
+    let waiting = tokio::spawn(async move { reader.poll(10, Duration::from_secs(10)).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    log.append(p, vec![record("late", 1)]).await.expect("append");
+    let got = waiting.await.expect("join").expect("poll");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].key, "late");
+}
+
+/// Appending to a partition that does not exist is an error.
+pub async fn missing_partition_is_an_error(log: &dyn EventLog) {
+    let result = log.append(log.partitions() + 7, vec![record("x", 0)]).await;
+    assert!(result.is_err());
+}
+
+/// All of the above, in order.
+pub async fn run_all(log: &dyn EventLog) {
+    append_and_read_back(log).await;
+    batch_and_read_from_middle(log).await;
+    waiting_reader_wakes_up(log).await;
+    missing_partition_is_an_error(log).await;
+}

@@ -1,0 +1,34 @@
+//! The log trait every backend implements (embedded files, Kafka).
+
+use crate::error::LogError;
+use crate::record::{Record, StoredRecord};
+use async_trait::async_trait;
+use std::time::Duration;
+
+#[async_trait]
+pub trait EventLog: Send + Sync {
+    fn partitions(&self) -> u32;
+
+    /// The partition of a key: Kafka's default partitioner, so a plain Kafka
+    /// producer keying by the same key lands on the same partition.
+    fn partition_for(&self, key: &str) -> u32 {
+        crate::partitioner::partition_for(key, self.partitions())
+    }
+
+    /// Appends records (all for this partition) in order. When it returns Ok
+    /// they are durable and visible to readers. Returns each record's offset.
+    async fn append(&self, partition: u32, records: Vec<Record>) -> Result<Vec<u64>, LogError>;
+
+    /// The next offset to be written, per partition.
+    async fn end_offsets(&self) -> Result<Vec<u64>, LogError>;
+
+    /// A reader over all partitions, starting at `start[p]` (missing: 0).
+    async fn reader(&self, start: Vec<u64>) -> Result<Box<dyn LogReader>, LogError>;
+}
+
+#[async_trait]
+pub trait LogReader: Send {
+    /// Up to `max` records, each partition's in offset order. With nothing
+    /// available, waits up to `wait`; returns empty on timeout.
+    async fn poll(&mut self, max: usize, wait: Duration) -> Result<Vec<StoredRecord>, LogError>;
+}

@@ -1,0 +1,337 @@
+//! How one event changes the read models. Only recorded results are used.
+
+use crate::keys;
+use crate::overlay::Overlay;
+use crate::store::StoreError;
+use crate::views::*;
+use ledger_core::codec::EnvelopeMeta;
+use ledger_core::event::{BalanceAfter, Event, EventBody, Lot, LotDebit};
+use ledger_core::program::CurrencyKind;
+use ledger_core::Decimal;
+use std::collections::BTreeMap;
+
+/// Account id of program events (as written by the command side).
+pub const PROGRAM_ACCOUNT: &str = "program";
+
+/// Where an event sits in the log.
+#[derive(Clone, Copy, Debug)]
+pub struct At {
+    pub partition: u32,
+    pub offset: u64,
+}
+
+impl At {
+    fn position(&self) -> String {
+        format!("{}:{}", self.partition, self.offset)
+    }
+}
+
+/// Folds one event; returns false when it was skipped as a repeat or out of order.
+pub fn fold(ov: &mut Overlay, meta: &EnvelopeMeta, event: &Event, at: At) -> Result<bool, StoreError> {
+    if meta.account_id == PROGRAM_ACCOUNT {
+        return fold_program(ov, meta, event, at);
+    }
+    let (program, member_id) = (meta.program_id.as_str(), meta.account_id.as_str());
+    let expected = ov.member(program, member_id)?.as_ref().map_or(0, |m| m.sequence) + 1;
+    if meta.sequence != expected {
+        tracing::warn!(program, member = member_id, sequence = meta.sequence, expected, "skipping repeated or out-of-order event");
+        return Ok(false);
+    }
+    let qualifying = qualifying_currencies(ov, program)?;
+    let mut f = MemberFold {
+        ov,
+        program,
+        member: member_id,
+        qualifying,
+        movements: BTreeMap::new(),
+    };
+    f.body(event)?;
+    let MemberFold { movements, .. } = f;
+    let view = ov.member(program, member_id)?;
+    let Some(view) = view.as_mut() else {
+        return Ok(true);
+    };
+    let before: BTreeMap<String, (Decimal, Decimal)> = view
+        .balances
+        .iter()
+        .map(|(c, b)| (c.clone(), (b.available, b.arrears)))
+        .collect();
+    apply_balances(view, event.body.balances_after());
+    view.sequence = meta.sequence;
+    view.position = at.position();
+    let balances: BTreeMap<String, Decimal> = view.balances.iter().map(|(c, b)| (c.clone(), b.available)).collect();
+    let mut deltas = Vec::new();
+    for b in event.body.balances_after() {
+        let (a0, r0) = before.get(&b.currency).copied().unwrap_or_default();
+        deltas.push((b.currency.clone(), b.available - a0, b.arrears - r0));
+    }
+    let stats = ov.stats(program)?;
+    stats.events += 1;
+    for (currency, available, arrears) in &deltas {
+        let t = stats.currencies.entry(currency.clone()).or_default();
+        t.outstanding += *available;
+        t.arrears += *arrears;
+    }
+    let mut movements = movements;
+    for (currency, available, _) in deltas {
+        movements.insert(currency, available);
+    }
+    let entry = LedgerEntry {
+        sequence: meta.sequence,
+        position: at.position(),
+        event_type: event.body.name().to_string(),
+        transaction_id: event.transaction_id.clone(),
+        occurred_at: event.occurred_at,
+        recorded_at: meta.recorded_at,
+        program_version: event.program_version,
+        movements,
+        balances,
+        detail: serde_json::to_value(&event.body).unwrap_or_default(),
+    };
+    ov.put_history(keys::history(program, member_id, meta.sequence), &entry);
+    Ok(true)
+}
+
+fn fold_program(ov: &mut Overlay, meta: &EnvelopeMeta, event: &Event, at: At) -> Result<bool, StoreError> {
+    let EventBody::ProgramDefined { version, definition } = &event.body else {
+        return Ok(false);
+    };
+    let program = meta.program_id.as_str();
+    let doc = ov.program(program)?;
+    let expected = doc.as_ref().map_or(0, |p| p.sequence) + 1;
+    if meta.sequence != expected {
+        return Ok(false);
+    }
+    let mut versions = doc.take().map(|p| p.versions).unwrap_or_default();
+    versions.push(ProgramVersionView {
+        version: *version,
+        defined_at: event.occurred_at,
+        position: at.position(),
+    });
+    *doc = Some(ProgramView {
+        program_id: program.to_string(),
+        name: definition.name.clone(),
+        version: *version,
+        sequence: meta.sequence,
+        definition: definition.clone(),
+        versions,
+    });
+    ov.stats(program)?.events += 1;
+    Ok(true)
+}
+
+fn qualifying_currencies(ov: &mut Overlay, program: &str) -> Result<Vec<String>, StoreError> {
+    Ok(ov
+        .program(program)?
+        .as_ref()
+        .map(|p| {
+            p.definition
+                .currencies
+                .iter()
+                .filter(|c| c.kind == CurrencyKind::Qualifying)
+                .map(|c| c.code.clone())
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+fn apply_balances(view: &mut MemberView, balances: &[BalanceAfter]) {
+    for b in balances {
+        let bal = view.balances.entry(b.currency.clone()).or_default();
+        bal.available = b.available;
+        bal.arrears = b.arrears;
+        bal.activity_expires_at = b.activity_expires_at;
+    }
+}
+
+/// Which partner figure a movement changes.
+#[derive(Clone, Copy)]
+enum Figure {
+    Issued,
+    Redeemed,
+    Expired,
+    Cancelled,
+}
+
+impl Figure {
+    fn of_partner(self, f: &mut PartnerFigures) -> &mut Decimal {
+        match self {
+            Figure::Issued => &mut f.issued,
+            Figure::Redeemed => &mut f.redeemed,
+            Figure::Expired => &mut f.expired,
+            Figure::Cancelled => &mut f.cancelled,
+        }
+    }
+
+    fn of_totals(self, t: &mut CurrencyTotals) -> &mut Decimal {
+        match self {
+            Figure::Issued => &mut t.issued,
+            Figure::Redeemed => &mut t.redeemed,
+            Figure::Expired => &mut t.expired,
+            Figure::Cancelled => &mut t.cancelled,
+        }
+    }
+}
+
+struct MemberFold<'a, 'o> {
+    ov: &'a mut Overlay<'o>,
+    program: &'a str,
+    member: &'a str,
+    qualifying: Vec<String>,
+    movements: BTreeMap<String, Decimal>,
+}
+
+impl MemberFold<'_, '_> {
+    fn body(&mut self, event: &Event) -> Result<(), StoreError> {
+        match &event.body {
+            EventBody::ProgramDefined { .. } => {}
+            EventBody::MemberEnrolled {
+                member_type,
+                enrolled_at,
+                channel,
+                tier,
+            } => {
+                *self.ov.member(self.program, self.member)? = Some(MemberView {
+                    program_id: self.program.to_string(),
+                    member_id: self.member.to_string(),
+                    member_type: member_type.as_str().to_string(),
+                    status: "active".to_string(),
+                    tier: tier.clone(),
+                    enrolled_at: *enrolled_at,
+                    channel: channel.clone(),
+                    sequence: 0,
+                    position: String::new(),
+                    balances: BTreeMap::new(),
+                });
+                let stats = self.ov.stats(self.program)?;
+                stats.members += 1;
+                *stats.members_by_status.entry("active".into()).or_default() += 1;
+                if let Some(t) = tier {
+                    *stats.members_by_tier.entry(t.clone()).or_default() += 1;
+                }
+            }
+            EventBody::PointsAccrued { credits, .. } => {
+                for c in credits {
+                    self.balance(&c.currency, |b| b.earned += c.points)?;
+                    self.figure(c.partner_id.as_deref(), &c.currency, Figure::Issued, c.points)?;
+                    if let Some(lot) = &c.lot {
+                        self.open_lot(lot)?;
+                    }
+                }
+            }
+            EventBody::PointsRedeemed {
+                currency,
+                points,
+                lots_consumed,
+                ..
+            } => {
+                self.balance(currency, |b| b.redeemed += *points)?;
+                self.debit_lots(lots_consumed, Some(Figure::Redeemed))?;
+            }
+            EventBody::PointsExpired {
+                currency,
+                points,
+                lots_expired,
+                ..
+            } => {
+                self.balance(currency, |b| b.expired += *points)?;
+                self.debit_lots(lots_expired, Some(Figure::Expired))?;
+            }
+            EventBody::AccrualCancelled { reversals, .. } => {
+                for r in reversals {
+                    self.balance(&r.currency, |b| b.earned -= r.points)?;
+                    self.figure(r.partner_id.as_deref(), &r.currency, Figure::Cancelled, r.points)?;
+                    self.debit_lots(&r.lots_debited, None)?;
+                }
+            }
+            EventBody::RedemptionCancelled {
+                currency,
+                points,
+                lots_returned,
+                lots_restored,
+                ..
+            } => {
+                self.balance(currency, |b| b.redeemed -= *points)?;
+                for d in lots_returned {
+                    self.figure(d.partner_id.as_deref(), &d.currency, Figure::Redeemed, -d.points)?;
+                }
+                for lot in lots_restored {
+                    self.open_lot(lot)?;
+                }
+            }
+            EventBody::TierChanged { from_tier, to_tier, .. } => {
+                if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
+                    view.tier = Some(to_tier.clone());
+                }
+                let stats = self.ov.stats(self.program)?;
+                if let Some(n) = stats.members_by_tier.get_mut(from_tier) {
+                    *n = n.saturating_sub(1);
+                }
+                *stats.members_by_tier.entry(to_tier.clone()).or_default() += 1;
+            }
+            EventBody::QualifyingReset {
+                currency,
+                points,
+                lots_reset,
+                ..
+            } => {
+                self.balance(currency, |b| b.expired += *points)?;
+                self.debit_lots(lots_reset, Some(Figure::Expired))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn balance(&mut self, currency: &str, change: impl FnOnce(&mut BalanceView)) -> Result<(), StoreError> {
+        if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
+            change(view.balances.entry(currency.to_string()).or_default());
+        }
+        Ok(())
+    }
+
+    /// Partner and program totals; partner figures only for spendable currencies.
+    fn figure(&mut self, partner: Option<&str>, currency: &str, figure: Figure, points: Decimal) -> Result<(), StoreError> {
+        let totals = self.ov.stats(self.program)?.currencies.entry(currency.to_string()).or_default();
+        *figure.of_totals(totals) += points;
+        if self.qualifying.iter().any(|q| q == currency) {
+            return Ok(());
+        }
+        let partner = self.ov.partner(self.program, partner.unwrap_or(""), currency)?;
+        *figure.of_partner(partner) += points;
+        Ok(())
+    }
+
+    fn open_lot(&mut self, lot: &Lot) -> Result<(), StoreError> {
+        let doc = self.ov.lot(self.program, self.member, &lot.currency, &lot.lot_id)?;
+        match doc {
+            Some(open) => open.points += lot.points,
+            None => {
+                *doc = Some(LotView {
+                    lot_id: lot.lot_id.clone(),
+                    currency: lot.currency.clone(),
+                    points: lot.points,
+                    expires_at: lot.expires_at,
+                    partner_id: lot.partner_id.clone(),
+                    earned_at: lot.earned_at,
+                })
+            }
+        }
+        Ok(())
+    }
+
+    fn debit_lots(&mut self, debits: &[LotDebit], figure: Option<Figure>) -> Result<(), StoreError> {
+        for d in debits {
+            let doc = self.ov.lot(self.program, self.member, &d.currency, &d.lot_id)?;
+            if let Some(open) = doc {
+                open.points -= d.points;
+                if open.points <= Decimal::ZERO {
+                    *doc = None;
+                }
+            }
+            if let Some(f) = figure {
+                self.figure(d.partner_id.as_deref(), &d.currency, f, d.points)?;
+            }
+        }
+        Ok(())
+    }
+}

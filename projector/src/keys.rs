@@ -1,0 +1,79 @@
+//! The read-model key layout. One RocksDB keyspace; a one-letter kind, then
+//! ids separated by NUL (ids never contain control characters), so a
+//! member's lots and history are contiguous ranges.
+
+const SEP: u8 = 0;
+
+fn key(kind: u8, parts: &[&str]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(2 + parts.iter().map(|p| p.len() + 1).sum::<usize>());
+    k.push(kind);
+    for p in parts {
+        k.push(SEP);
+        k.extend_from_slice(p.as_bytes());
+    }
+    k
+}
+
+/// `a` + partition (u32 BE) -> next offset to consume (u64 BE).
+pub fn applied(partition: u32) -> Vec<u8> {
+    let mut k = vec![b'a', SEP];
+    k.extend_from_slice(&partition.to_be_bytes());
+    k
+}
+
+pub fn applied_prefix() -> Vec<u8> {
+    vec![b'a', SEP]
+}
+
+/// Program view.
+pub fn program(program: &str) -> Vec<u8> {
+    key(b'g', &[program])
+}
+
+/// Member view.
+pub fn member(program: &str, member: &str) -> Vec<u8> {
+    key(b'm', &[program, member])
+}
+
+/// One open lot.
+pub fn lot(program: &str, member: &str, currency: &str, lot_id: &str) -> Vec<u8> {
+    key(b'l', &[program, member, currency, lot_id])
+}
+
+/// All open lots of a member (prefix).
+pub fn lots_of(program: &str, member: &str) -> Vec<u8> {
+    let mut k = key(b'l', &[program, member]);
+    k.push(SEP);
+    k
+}
+
+/// One ledger history entry, ordered by account sequence.
+pub fn history(program: &str, member: &str, sequence: u64) -> Vec<u8> {
+    let mut k = history_of(program, member);
+    k.extend_from_slice(&sequence.to_be_bytes());
+    k
+}
+
+/// A member's history (prefix).
+pub fn history_of(program: &str, member: &str) -> Vec<u8> {
+    let mut k = key(b'h', &[program, member]);
+    k.push(SEP);
+    k
+}
+
+/// Partner figures in one currency; partner "" is the program itself.
+pub fn partner(program: &str, partner: &str, currency: &str) -> Vec<u8> {
+    key(b'p', &[program, partner, currency])
+}
+
+/// All currencies of a partner (prefix).
+pub fn partner_of(program: &str, partner: &str) -> Vec<u8> {
+    let mut k = key(b'p', &[program, partner]);
+    k.push(SEP);
+    k
+}
+
+/// Program statistics.
+pub fn stats(program: &str) -> Vec<u8> {
+    key(b's', &[program])
+}

@@ -1,0 +1,103 @@
+//! The projector loop: poll a batch from the log, fold it through an
+//! overlay, commit it with its offsets, tell waiting readers.
+
+use crate::fold::{fold, At};
+use crate::overlay::Overlay;
+use crate::store::{Store, StoreError};
+use event_log::{EventLog, StoredRecord};
+use ledger_core::codec::{from_envelope, meta_of};
+use loyalty_proto::{EventEnvelope, Message};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tracing::{debug_span, error};
+
+/// Events per batch: large, so RocksDB sees few big writes.
+pub const BATCH: usize = 8_192;
+
+/// Folds records into the store in one atomic write with their offsets.
+/// Returns how many were applied (repeats are skipped).
+pub fn apply_records(store: &Store, records: &[StoredRecord]) -> Result<usize, StoreError> {
+    let _span = debug_span!("projector_batch", events = records.len()).entered();
+    let mut ov = Overlay::new(store);
+    let mut applied = 0;
+    for r in records {
+        let decode_err = |message: String| StoreError::Decode {
+            partition: r.partition,
+            offset: r.offset,
+            message,
+        };
+        let env = EventEnvelope::decode(r.payload.as_slice()).map_err(|e| decode_err(e.to_string()))?;
+        let meta = meta_of(&env).map_err(|e| decode_err(e.to_string()))?;
+        let event = from_envelope(&env).map_err(|e| decode_err(e.to_string()))?;
+        let at = At {
+            partition: r.partition,
+            offset: r.offset,
+        };
+        if fold(&mut ov, &meta, &event, at)? {
+            applied += 1;
+        }
+        ov.consumed(r.partition, r.offset);
+    }
+    ov.commit()?;
+    Ok(applied)
+}
+
+/// The running projector: owns the store's writes.
+pub struct Projector {
+    store: Arc<Store>,
+    applied: watch::Sender<Vec<u64>>,
+}
+
+impl Projector {
+    pub fn new(store: Arc<Store>, partitions: u32) -> Result<Self, StoreError> {
+        let offsets = store.applied_offsets(partitions)?;
+        Ok(Projector {
+            store,
+            applied: watch::Sender::new(offsets),
+        })
+    }
+
+    /// Applied offsets (next offset per partition), updated after every commit.
+    pub fn subscribe(&self) -> watch::Receiver<Vec<u64>> {
+        self.applied.subscribe()
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Follows the log until `shutdown` turns true.
+    pub async fn run(&self, log: Arc<dyn EventLog>, mut shutdown: watch::Receiver<bool>) -> Result<(), StoreError> {
+        let start = self.store.applied_offsets(log.partitions())?;
+        let mut reader = log.reader(start).await?;
+        loop {
+            let batch = tokio::select! {
+                b = reader.poll(BATCH, Duration::from_millis(250)) => b?,
+                _ = shutdown.changed() => return Ok(()),
+            };
+            if *shutdown.borrow() {
+                return Ok(());
+            }
+            if batch.is_empty() {
+                continue;
+            }
+            let store = self.store.clone();
+            let offsets: Vec<(u32, u64)> = batch.iter().map(|r| (r.partition, r.offset)).collect();
+            let result = tokio::task::spawn_blocking(move || apply_records(&store, &batch))
+                .await
+                .map_err(|e| StoreError::Task(e.to_string()))?;
+            if let Err(e) = result {
+                error!(error = %e, "projector batch failed");
+                return Err(e);
+            }
+            self.applied.send_modify(|applied| {
+                for (p, o) in offsets {
+                    if let Some(next) = applied.get_mut(p as usize) {
+                        *next = (*next).max(o + 1);
+                    }
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The RocksDB store of the read models.
+
+use crate::keys;
+use rocksdb::{Direction, IteratorMode, Options, WriteBatch, WriteOptions, DB};
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("rocksdb: {0}")]
+    Rocks(#[from] rocksdb::Error),
+    #[error("read model value at {key}: {source}")]
+    Json {
+        key: String,
+        source: serde_json::Error,
+    },
+    #[error("event log: {0}")]
+    Log(#[from] event_log::LogError),
+    #[error("undecodable event at {partition}:{offset}: {message}")]
+    Decode {
+        partition: u32,
+        offset: u64,
+        message: String,
+    },
+    #[error("projector task failed: {0}")]
+    Task(String),
+}
+
+pub struct Store {
+    db: DB,
+    path: PathBuf,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        // Batches are large and few; a bigger memtable means fewer flushes.
+        opts.set_write_buffer_size(64 << 20);
+        Ok(Store {
+            db: DB::open(&opts, path)?,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes a batch atomically. No fsync per batch: the log is the source of
+    /// truth, and the batch carries its own offsets, so after a crash the store
+    /// resumes from whatever batch last made it to disk.
+    pub fn write(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let mut opts = WriteOptions::default();
+        opts.set_sync(false);
+        Ok(self.db.write_opt(batch, &opts)?)
+    }
+
+    pub fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get(key)?)
+    }
+
+    pub fn get_json<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
+        match self.db.get_pinned(key)? {
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|source| StoreError::Json {
+                    key: String::from_utf8_lossy(key).into_owned(),
+                    source,
+                }),
+            None => Ok(None),
+        }
+    }
+
+    /// Next offset to consume per partition (0 where nothing was applied).
+    pub fn applied_offsets(&self, partitions: u32) -> Result<Vec<u64>, StoreError> {
+        (0..partitions)
+            .map(|p| {
+                Ok(self
+                    .db
+                    .get(keys::applied(p))?
+                    .and_then(|v| v.try_into().ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(0))
+            })
+            .collect()
+    }
+
+    /// Up to `limit` entries under `prefix`, starting after `after` (a full key).
+    pub fn scan(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let from = after.unwrap_or(prefix);
+        let mut out = Vec::new();
+        for item in self.db.iterator(IteratorMode::From(from, Direction::Forward)) {
+            let (k, v) = item?;
+            if !k.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            if after.is_some_and(|a| a == &*k) {
+                continue;
+            }
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Every key and value, in key order (for comparisons and verification).
+    pub fn entries(&self) -> impl Iterator<Item = Result<(Box<[u8]>, Box<[u8]>), StoreError>> + '_ {
+        self.db
+            .iterator(IteratorMode::Start)
+            .map(|r| r.map_err(StoreError::from))
+    }
+}
+
+/// Serializes a read-model document (our own types; cannot fail).
+pub fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}

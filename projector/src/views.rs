@@ -1,0 +1,113 @@
+//! Read-model documents as stored (JSON) and served. Decimals are strings.
+
+use ledger_core::{Decimal, Time};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BalanceView {
+    pub available: Decimal,
+    pub pending: Decimal,
+    pub earned: Decimal,
+    pub redeemed: Decimal,
+    pub expired: Decimal,
+    pub arrears: Decimal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_expires_at: Option<Time>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub program_id: String,
+    pub member_id: String,
+    pub member_type: String,
+    pub status: String,
+    pub tier: Option<String>,
+    pub enrolled_at: Time,
+    pub channel: String,
+    /// Last applied account sequence.
+    pub sequence: u64,
+    /// Log position of the last applied event, "partition:offset".
+    pub position: String,
+    pub balances: BTreeMap<String, BalanceView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LotView {
+    pub lot_id: String,
+    pub currency: String,
+    pub points: Decimal,
+    pub expires_at: Option<Time>,
+    pub partner_id: Option<String>,
+    pub earned_at: Time,
+}
+
+/// One line of a member's ledger: one event, its movements and the why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub sequence: u64,
+    pub position: String,
+    pub event_type: String,
+    pub transaction_id: String,
+    pub occurred_at: Time,
+    pub recorded_at: Time,
+    pub program_version: u32,
+    /// Signed change of the available balance per currency.
+    pub movements: BTreeMap<String, Decimal>,
+    /// Available balance per currency after the event.
+    pub balances: BTreeMap<String, Decimal>,
+    /// The event's recorded facts: lots, rules, reasons.
+    pub detail: serde_json::Value,
+}
+
+/// A partner's points in one currency.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PartnerFigures {
+    pub issued: Decimal,
+    pub redeemed: Decimal,
+    pub expired: Decimal,
+    pub cancelled: Decimal,
+}
+
+impl PartnerFigures {
+    pub fn outstanding(&self) -> Decimal {
+        self.issued - self.redeemed - self.expired - self.cancelled
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CurrencyTotals {
+    pub issued: Decimal,
+    pub redeemed: Decimal,
+    pub expired: Decimal,
+    pub cancelled: Decimal,
+    /// Sum of members' available balances.
+    pub outstanding: Decimal,
+    pub arrears: Decimal,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProgramStats {
+    pub members: u64,
+    pub members_by_tier: BTreeMap<String, u64>,
+    pub members_by_status: BTreeMap<String, u64>,
+    pub currencies: BTreeMap<String, CurrencyTotals>,
+    pub events: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgramVersionView {
+    pub version: u32,
+    pub defined_at: Time,
+    pub position: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgramView {
+    pub program_id: String,
+    pub name: String,
+    pub version: u32,
+    pub sequence: u64,
+    pub definition: ledger_core::ProgramDefinition,
+    pub versions: Vec<ProgramVersionView>,
+}

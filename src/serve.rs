@@ -1,0 +1,139 @@
+//! `loyalty serve`: the embedded default in one process.
+
+use crate::embedded::DataDir;
+use crate::sample::{sample_program, SAMPLE_PROGRAM_ID};
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::{Json, Router};
+use command_service::{CommandService, SystemClock};
+use projector::{Projector, Store};
+use query_service::Applied;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest accepted request body.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Data directory (event log and read models).
+    #[arg(long, env = "LOYALTY_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "LOYALTY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Partitions of a new log (an existing log keeps its own).
+    #[arg(long, env = "LOYALTY_PARTITIONS", default_value_t = 8)]
+    pub partitions: u32,
+    /// Do not load the sample program.
+    #[arg(long)]
+    pub no_sample: bool,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let data = DataDir::new(&args.data_dir);
+    let log = data.open_log(args.partitions)?;
+    let service = Arc::new(
+        CommandService::open(log.clone(), Arc::new(SystemClock))
+            .await
+            .context("rebuilding command state from the log")?,
+    );
+    if !args.no_sample && service.program(SAMPLE_PROGRAM_ID).is_none() {
+        service
+            .define_program(SAMPLE_PROGRAM_ID, sample_program())
+            .await
+            .context("loading the sample program")?;
+    }
+    let store = Arc::new(Store::open(&data.read_models()).context("opening the read models")?);
+    let projector = Arc::new(Projector::new(store.clone(), log.partitions())?);
+    let (stop, stopped) = watch::channel(false);
+    let projecting = {
+        let (projector, log) = (projector.clone(), log.clone());
+        tokio::spawn(async move { projector.run(log, stopped).await })
+    };
+
+    let app = Router::new()
+        .merge(command_service::http::router(service.clone()))
+        .merge(query_service::router(store.clone(), Applied::new(projector.subscribe())))
+        .merge(crate::status::router(log.clone(), projector.subscribe()))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(|_| internal_error()))
+        .layer(TraceLayer::new_for_http());
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    print_welcome(addr);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    let _ = stop.send(true);
+    match projecting.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e).context("projector"),
+        Err(e) => Err(anyhow::anyhow!("projector task: {e}")),
+    }
+}
+
+async fn not_found() -> impl IntoResponse {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": {"code": "route_not_found", "message": "no such route"}})),
+    )
+}
+
+fn internal_error() -> axum::response::Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({"error": {"code": "internal", "message": "internal error"}})),
+    )
+        .into_response()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+fn print_welcome(addr: SocketAddr) {
+    let url = format!("http://{addr}");
+    let p = SAMPLE_PROGRAM_ID;
+    println!("Loyalty ledger listening on {url}  (program \"{p}\": Cloud Kicks Insiders)");
+    println!();
+    println!("Try:");
+    println!("  curl -s -XPOST {url}/v1/programs/{p}/members -d '{{\"member_id\":\"ada\",\"member_type\":\"individual\"}}'");
+    println!(
+        "  curl -s -XPOST {url}/v1/programs/{p}/members/ada/accruals -d '{{\"transaction_id\":\"pos-1\",\"occurred_at\":\"2026-11-20T10:00:00Z\",\"amount\":\"129.99\",\"channel\":\"app\"}}'"
+    );
+    println!(
+        "  curl -s -XPOST {url}/v1/programs/{p}/members/ada/redemptions -d '{{\"transaction_id\":\"red-1\",\"occurred_at\":\"2026-11-21T10:00:00Z\",\"currency\":\"POINTS\",\"points\":\"500\"}}'"
+    );
+    println!("  curl -s {url}/v1/programs/{p}/members/ada");
+    println!("  curl -s {url}/v1/programs/{p}/members/ada/ledger");
+    println!("  curl -s {url}/v1/programs/{p}/partners/skyline-hotels/liability");
+    println!("  curl -s {url}/v1/programs/{p}/stats");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+}
