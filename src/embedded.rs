@@ -32,3 +32,12 @@ impl DataDir {
         Ok(log)
     }
 }
+
+impl DataDir {
+    /// Opens the existing log with the partition count it was created with.
+    pub fn open_existing_log(&self) -> anyhow::Result<Arc<dyn EventLog>> {
+        let log = EmbeddedLog::open_existing(&self.log(), Durability::Sync)
+            .with_context(|| format!("opening the event log in {} (is the server running?)", self.log().display()))?;
+        Ok(log)
+    }
+}

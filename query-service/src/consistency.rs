@@ -35,8 +35,11 @@ impl Applied {
                 .all(|(p, o)| applied.get(*p as usize).is_some_and(|next| *next > *o))
         };
         let mut rx = self.offsets.clone();
-        match tokio::time::timeout(self.max_wait, rx.wait_for(reached)).await {
-            Ok(Ok(_)) => Ok(()),
+        let outcome = tokio::time::timeout(self.max_wait, rx.wait_for(reached))
+            .await
+            .map(|r| r.is_ok());
+        match outcome {
+            Ok(true) => Ok(()),
             _ => Err(QueryError::PositionNotReached(token.to_string())),
         }
     }
