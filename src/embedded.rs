@@ -26,7 +26,8 @@ impl DataDir {
     }
 
     pub fn open_log(&self, partitions: u32) -> anyhow::Result<Arc<dyn EventLog>> {
-        std::fs::create_dir_all(self.log()).with_context(|| format!("creating {}", self.log().display()))?;
+        std::fs::create_dir_all(self.log())
+            .with_context(|| format!("creating {}", self.log().display()))?;
         let log = EmbeddedLog::open(&self.log(), partitions, Durability::Sync)
             .with_context(|| format!("opening the event log in {}", self.log().display()))?;
         Ok(log)
@@ -36,8 +37,12 @@ impl DataDir {
 impl DataDir {
     /// Opens the existing log with the partition count it was created with.
     pub fn open_existing_log(&self) -> anyhow::Result<Arc<dyn EventLog>> {
-        let log = EmbeddedLog::open_existing(&self.log(), Durability::Sync)
-            .with_context(|| format!("opening the event log in {} (is the server running?)", self.log().display()))?;
+        let log = EmbeddedLog::open_existing(&self.log(), Durability::Sync).with_context(|| {
+            format!(
+                "opening the event log in {} (is the server running?)",
+                self.log().display()
+            )
+        })?;
         Ok(log)
     }
 }

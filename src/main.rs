@@ -16,7 +16,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "loyalty", version, about = "Event-sourced loyalty points ledger")]
+#[command(
+    name = "loyalty",
+    version,
+    about = "Event-sourced loyalty points ledger"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -17,9 +17,16 @@ pub struct RebuildArgs {
 
 pub async fn run(args: RebuildArgs) -> anyhow::Result<()> {
     let data = DataDir::new(&args.data_dir);
-    anyhow::ensure!(data.log().exists(), "no event log in {}", data.log().display());
+    anyhow::ensure!(
+        data.log().exists(),
+        "no event log in {}",
+        data.log().display()
+    );
     // Fails while a server holds the read models: never swap under a live server.
-    drop(Store::open(&data.read_models()).context("opening the live read models (stop the server first)")?);
+    drop(
+        Store::open(&data.read_models())
+            .context("opening the live read models (stop the server first)")?,
+    );
     let log = data.open_existing_log()?;
     let total: u64 = log.end_offsets().await?.iter().sum();
     let fresh = data.root.join("readmodels.rebuild");
@@ -29,8 +36,10 @@ pub async fn run(args: RebuildArgs) -> anyhow::Result<()> {
     let store = Store::open(&fresh).context("creating the new read-model store")?;
     let bar = ProgressBar::new(total);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} events ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} events ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
     let applied = projector::rebuild::rebuild(&*log, &store, |done| bar.set_position(done)).await?;
@@ -39,7 +48,8 @@ pub async fn run(args: RebuildArgs) -> anyhow::Result<()> {
     let live = data.read_models();
     let old = data.root.join("readmodels.old");
     if live.exists() {
-        std::fs::rename(&live, &old).context("moving the old read models aside (is the server running?)")?;
+        std::fs::rename(&live, &old)
+            .context("moving the old read models aside (is the server running?)")?;
     }
     std::fs::rename(&fresh, &live).context("moving the rebuilt read models in place")?;
     if old.exists() {

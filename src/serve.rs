@@ -61,7 +61,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
     let app = Router::new()
         .merge(command_service::http::router(service.clone()))
-        .merge(query_service::router(store.clone(), Applied::new(projector.subscribe())))
+        .merge(query_service::router(
+            store.clone(),
+            Applied::new(projector.subscribe()),
+        ))
         .merge(crate::status::router(log.clone(), projector.subscribe()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -57,7 +57,10 @@ impl Tally {
     fn record(&self, status: u16, body: &Value) {
         self.commands.fetch_add(1, Ordering::Relaxed);
         if (200..300).contains(&status) {
-            let events = body.get("events").and_then(Value::as_array).map_or(0, Vec::len);
+            let events = body
+                .get("events")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
             self.events.fetch_add(events as u64, Ordering::Relaxed);
             if let Some(pos) = body.get("position").and_then(Value::as_str) {
                 let mut positions = self.positions.lock().unwrap_or_else(|e| e.into_inner());
@@ -71,14 +74,26 @@ impl Tally {
                 }
             }
         } else {
-            let code = body["error"]["code"].as_str().unwrap_or("unknown").to_string();
-            *self.rejected.lock().unwrap_or_else(|e| e.into_inner()).entry(code).or_default() += 1;
+            let code = body["error"]["code"]
+                .as_str()
+                .unwrap_or("unknown")
+                .to_string();
+            *self
+                .rejected
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(code)
+                .or_default() += 1;
         }
     }
 
     fn token(&self) -> String {
         let positions = self.positions.lock().unwrap_or_else(|e| e.into_inner());
-        positions.iter().map(|(p, o)| format!("{p}:{o}")).collect::<Vec<_>>().join(",")
+        positions
+            .iter()
+            .map(|(p, o)| format!("{p}:{o}"))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -109,17 +124,25 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let tally = Arc::new(Tally::default());
     let client = Arc::new(Client {
         http: reqwest::Client::new(),
-        base: format!("{}/v1/programs/{}", args.url.trim_end_matches('/'), args.program),
+        base: format!(
+            "{}/v1/programs/{}",
+            args.url.trim_end_matches('/'),
+            args.program
+        ),
         tally: tally.clone(),
     });
     let start: Time = Utc.from_utc_datetime(&args.start.and_hms_opt(0, 0, 0).unwrap_or_default());
     let started = Instant::now();
     let bar = ProgressBar::new(u64::from(args.days) + 1);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} day {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} day {pos}/{len} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let members: Vec<String> = (0..args.members).map(|i| format!("{}-{i:06}", args.prefix)).collect();
+    let members: Vec<String> = (0..args.members)
+        .map(|i| format!("{}-{i:06}", args.prefix))
+        .collect();
     for_each_member(&args, &members, |_, m, _| {
         let c = client.clone();
         async move {
@@ -142,12 +165,19 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         .await?;
         let tomorrow = today + Days::days(1);
         if tomorrow.format("%d").to_string() == "01" {
-            client.post("/expirations", json!({"as_of": tomorrow})).await?;
+            client
+                .post("/expirations", json!({"as_of": tomorrow}))
+                .await?;
             if tomorrow.format("%m").to_string() == "01" {
-                client.post("/tier-assessments", json!({"as_of": tomorrow})).await?;
+                client
+                    .post("/tier-assessments", json!({"as_of": tomorrow}))
+                    .await?;
             }
         }
-        bar.set_message(format!("{} commands", tally.commands.load(Ordering::Relaxed)));
+        bar.set_message(format!(
+            "{} commands",
+            tally.commands.load(Ordering::Relaxed)
+        ));
         bar.inc(1);
     }
     bar.finish();
@@ -164,24 +194,39 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let lag = lag_started.elapsed();
     let commands = tally.commands.load(Ordering::Relaxed);
     let events = tally.events.load(Ordering::Relaxed);
-    println!("simulated {} members over {} days in {secs:.2} s", args.members, args.days);
+    println!(
+        "simulated {} members over {} days in {secs:.2} s",
+        args.members, args.days
+    );
     println!(
         "  commands: {commands} ({:.0}/s)   events written: {events} ({:.0}/s)",
         commands as f64 / secs,
         events as f64 / secs
     );
-    let rejected = tally.rejected.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let rejected = tally
+        .rejected
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     println!("  rejected (expected business rejections): {rejected:?}");
     println!(
         "  projector lag after the last command: {:.1} ms{}",
         lag.as_secs_f64() * 1000.0,
-        if caught_up { "" } else { " (not caught up within the wait)" }
+        if caught_up {
+            ""
+        } else {
+            " (not caught up within the wait)"
+        }
     );
     Ok(())
 }
 
 /// Runs `f` for every member with bounded concurrency.
-async fn for_each_member<F, Fut>(args: &SimulateArgs, members: &[String], f: F) -> anyhow::Result<()>
+async fn for_each_member<F, Fut>(
+    args: &SimulateArgs,
+    members: &[String],
+    f: F,
+) -> anyhow::Result<()>
 where
     F: Fn(usize, String, u64) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
@@ -190,18 +235,34 @@ where
     let jobs: Vec<_> = members
         .iter()
         .enumerate()
-        .map(|(i, m)| f(i, m.clone(), args.seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+        .map(|(i, m)| {
+            f(
+                i,
+                m.clone(),
+                args.seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            )
+        })
         .collect();
-    stream::iter(jobs.into_iter().map(|fut| async move { tokio::spawn(fut).await? }))
-        .buffer_unordered(args.concurrency.max(1))
-        .try_collect::<Vec<()>>()
-        .await?;
+    stream::iter(
+        jobs.into_iter()
+            .map(|fut| async move { tokio::spawn(fut).await? }),
+    )
+    .buffer_unordered(args.concurrency.max(1))
+    .try_collect::<Vec<()>>()
+    .await?;
     Ok(())
 }
 
 /// One member's day: a purchase most days, sometimes a redemption, a hotel
 /// stay, or a return of an earlier purchase.
-async fn member_day(c: &Client, member: &str, today: Time, day: u32, index: usize, seed: u64) -> anyhow::Result<()> {
+async fn member_day(
+    c: &Client,
+    member: &str,
+    today: Time,
+    day: u32,
+    index: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(seed.wrapping_add(u64::from(day)));
     let path = format!("/members/{member}");
     let at = today + Days::minutes(rng.random_range(8 * 60..22 * 60));
@@ -241,7 +302,7 @@ async fn member_day(c: &Client, member: &str, today: Time, day: u32, index: usiz
         )
         .await?;
     }
-    if index % 97 == 0 && day % 30 == 15 {
+    if index.is_multiple_of(97) && day % 30 == 15 {
         c.post(
             &format!("{path}/tier-changes"),
             json!({"transaction_id": format!("{member}-d{day}-tier"), "tier": "Silver", "reason": "service recovery"}),

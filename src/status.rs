@@ -24,7 +24,11 @@ pub fn router(log: Arc<dyn EventLog>, applied: watch::Receiver<Vec<u64>>) -> Rou
 }
 
 async fn lag(s: &StatusState) -> Result<(Vec<u64>, Vec<u64>, u64), StatusCode> {
-    let end = s.log.end_offsets().await.map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    let end = s
+        .log
+        .end_offsets()
+        .await
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
     let applied = s.applied.borrow().clone();
     let lag = end
         .iter()
@@ -36,8 +40,14 @@ async fn lag(s: &StatusState) -> Result<(Vec<u64>, Vec<u64>, u64), StatusCode> {
 
 async fn ready(State(s): State<StatusState>) -> (StatusCode, Json<Value>) {
     match lag(&s).await {
-        Ok((_, _, lag)) => (StatusCode::OK, Json(json!({"status": "ready", "projector_lag_events": lag}))),
-        Err(code) => (code, Json(json!({"error": {"code": "log_unavailable", "message": "event log unavailable"}}))),
+        Ok((_, _, lag)) => (
+            StatusCode::OK,
+            Json(json!({"status": "ready", "projector_lag_events": lag})),
+        ),
+        Err(code) => (
+            code,
+            Json(json!({"error": {"code": "log_unavailable", "message": "event log unavailable"}})),
+        ),
     }
 }
 
@@ -45,8 +55,13 @@ async fn status(State(s): State<StatusState>) -> (StatusCode, Json<Value>) {
     match lag(&s).await {
         Ok((end, applied, lag)) => (
             StatusCode::OK,
-            Json(json!({"log_end_offsets": end, "applied_offsets": applied, "projector_lag_events": lag})),
+            Json(
+                json!({"log_end_offsets": end, "applied_offsets": applied, "projector_lag_events": lag}),
+            ),
         ),
-        Err(code) => (code, Json(json!({"error": {"code": "log_unavailable", "message": "event log unavailable"}}))),
+        Err(code) => (
+            code,
+            Json(json!({"error": {"code": "log_unavailable", "message": "event log unavailable"}})),
+        ),
     }
 }

@@ -43,14 +43,17 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-fn dump(store: &Store) -> Vec<(Box<[u8]>, Box<[u8]>)> {
+fn dump(store: &Store) -> Vec<projector::store::RawEntry> {
     store.entries().map(|r| r.unwrap()).collect()
 }
 
 async fn project(log: &dyn EventLog, store: &Store, max: usize) {
     let start = store.applied_offsets(log.partitions()).unwrap();
     let mut reader = log.reader(start).await.unwrap();
-    let batch = reader.poll(max, std::time::Duration::from_millis(1)).await.unwrap();
+    let batch = reader
+        .poll(max, std::time::Duration::from_millis(1))
+        .await
+        .unwrap();
     if !batch.is_empty() {
         apply_records(store, &batch).unwrap();
     }
@@ -58,14 +61,21 @@ async fn project(log: &dyn EventLog, store: &Store, max: usize) {
 
 async fn run(steps: Vec<Step>) {
     let dir = tempfile::tempdir().unwrap();
-    let log: Arc<dyn EventLog> = EmbeddedLog::open(&dir.path().join("log"), 3, Durability::Buffered).unwrap();
-    let svc = CommandService::open(log.clone(), Arc::new(FixedClock)).await.unwrap();
+    let log: Arc<dyn EventLog> =
+        EmbeddedLog::open(&dir.path().join("log"), 3, Durability::Buffered).unwrap();
+    let svc = CommandService::open(log.clone(), Arc::new(FixedClock))
+        .await
+        .unwrap();
     let definition = serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
     svc.define_program("p", definition).await.unwrap();
     let live = Store::open(&dir.path().join("live")).unwrap();
     let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     for m in 0..5 {
-        let enroll = MemberCommand::Enroll { member_type: MemberType::Individual, enrolled_at: t0, channel: None };
+        let enroll = MemberCommand::Enroll {
+            member_type: MemberType::Individual,
+            enrolled_at: t0,
+            channel: None,
+        };
         svc.execute("p", &format!("m{m}"), enroll).await.unwrap();
     }
     let mut last: BTreeMap<u8, String> = BTreeMap::new();
@@ -77,18 +87,38 @@ async fn run(steps: Vec<Step>) {
             Step::Hotel { member, points } => (member, accrual(&tx, at, None, Some(points), false)),
             Step::Redeem { member, points } => (
                 member,
-                MemberCommand::Redeem { transaction_id: tx.clone(), occurred_at: at, currency: "POINTS".into(), points: points.into(), partner_id: None },
+                MemberCommand::Redeem {
+                    transaction_id: tx.clone(),
+                    occurred_at: at,
+                    currency: "POINTS".into(),
+                    points: points.into(),
+                    partner_id: None,
+                },
             ),
             Step::CancelLast { member } => {
-                let Some(cancels) = last.get(&member).cloned() else { continue };
-                (member, MemberCommand::Cancel { transaction_id: tx.clone(), cancels, occurred_at: at, reason: "return".into() })
+                let Some(cancels) = last.get(&member).cloned() else {
+                    continue;
+                };
+                (
+                    member,
+                    MemberCommand::Cancel {
+                        transaction_id: tx.clone(),
+                        cancels,
+                        occurred_at: at,
+                        reason: "return".into(),
+                    },
+                )
             }
             Step::Expire => {
-                svc.run_for_all("p", MemberCommand::Expire { as_of: at }).await.unwrap();
+                svc.run_for_all("p", MemberCommand::Expire { as_of: at })
+                    .await
+                    .unwrap();
                 continue;
             }
             Step::Assess => {
-                svc.run_for_all("p", MemberCommand::AssessTier { as_of: at }).await.unwrap();
+                svc.run_for_all("p", MemberCommand::AssessTier { as_of: at })
+                    .await
+                    .unwrap();
                 continue;
             }
             Step::Project { max } => {
@@ -114,7 +144,9 @@ async fn run(steps: Vec<Step>) {
         }
     }
     let rebuilt = Store::open(&dir.path().join("rebuilt")).unwrap();
-    projector::rebuild::rebuild(&*log, &rebuilt, |_| {}).await.unwrap();
+    projector::rebuild::rebuild(&*log, &rebuilt, |_| {})
+        .await
+        .unwrap();
     let (a, b) = (dump(&live), dump(&rebuilt));
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
@@ -122,12 +154,20 @@ async fn run(steps: Vec<Step>) {
     }
 }
 
-fn accrual(tx: &str, at: Time, cents: Option<u32>, points: Option<u32>, app: bool) -> MemberCommand {
+fn accrual(
+    tx: &str,
+    at: Time,
+    cents: Option<u32>,
+    points: Option<u32>,
+    app: bool,
+) -> MemberCommand {
     MemberCommand::Accrue(Accrual {
         transaction_id: tx.to_string(),
         occurred_at: at,
         amount: cents.map(|c| ledger_core::Decimal::new(i64::from(c), 2)),
-        points: points.map(|p| BTreeMap::from([("POINTS".to_string(), p.into())])).unwrap_or_default(),
+        points: points
+            .map(|p| BTreeMap::from([("POINTS".to_string(), p.into())]))
+            .unwrap_or_default(),
         partner_id: points.map(|_| "hotel".to_string()),
         channel: app.then(|| "app".to_string()),
         product_category: None,

@@ -43,7 +43,10 @@ pub fn records(
             Record {
                 key: key.clone(),
                 headers: vec![
-                    (HEADER_EVENT_TYPE.to_string(), event.body.name().as_bytes().to_vec()),
+                    (
+                        HEADER_EVENT_TYPE.to_string(),
+                        event.body.name().as_bytes().to_vec(),
+                    ),
                     (
                         HEADER_SCHEMA_VERSION.to_string(),
                         loyalty_proto::SCHEMA_VERSION.to_string().into_bytes(),

@@ -40,7 +40,11 @@ pub(crate) async fn replay(service: &CommandService) -> Result<(), CommandError>
             applied += 1;
         }
     }
-    info!(events = applied, secs = started.elapsed().as_secs_f64(), "command state rebuilt from the log");
+    info!(
+        events = applied,
+        secs = started.elapsed().as_secs_f64(),
+        "command state rebuilt from the log"
+    );
     Ok(())
 }
 
@@ -80,7 +84,9 @@ fn skip(record: &StoredRecord, account: &str, sequence: u64, expected: u64) {
     );
 }
 
-fn decode_record(record: &StoredRecord) -> Result<(loyalty_proto::EventEnvelope, Event), CommandError> {
+fn decode_record(
+    record: &StoredRecord,
+) -> Result<(loyalty_proto::EventEnvelope, Event), CommandError> {
     let env = decode(record).map_err(|e| CommandError::Decode {
         partition: record.partition,
         offset: record.offset,

@@ -25,7 +25,11 @@ pub struct RunSummary {
 
 impl CommandService {
     /// Runs `command` (Expire or AssessTier) for every member of the program.
-    pub async fn run_for_all(&self, program_id: &str, command: MemberCommand) -> Result<RunSummary, CommandError> {
+    pub async fn run_for_all(
+        &self,
+        program_id: &str,
+        command: MemberCommand,
+    ) -> Result<RunSummary, CommandError> {
         let span = info_span!("program_run", program = program_id, run = ?command);
         async {
             let program = self
@@ -41,8 +45,13 @@ impl CommandService {
                 let mut decided = Vec::new();
                 for (key, account) in part.members.iter().filter(|(k, _)| k.starts_with(&prefix)) {
                     summary.members_scanned += 1;
-                    let Decision::Events(events) =
-                        decide(Some(&account.member), &program, &account.member.id, &command, now)?
+                    let Decision::Events(events) = decide(
+                        Some(&account.member),
+                        &program,
+                        &account.member.id,
+                        &command,
+                        now,
+                    )?
                     else {
                         continue;
                     };
@@ -51,7 +60,13 @@ impl CommandService {
                     }
                     summary.members_affected += 1;
                     tally(&mut summary, &events);
-                    batch.extend(records(program_id, &account.member.id, account.sequence + 1, &events, now));
+                    batch.extend(records(
+                        program_id,
+                        &account.member.id,
+                        account.sequence + 1,
+                        &events,
+                        now,
+                    ));
                     decided.push((key.clone(), account.member.id.clone(), events));
                 }
                 if batch.is_empty() {
@@ -68,7 +83,11 @@ impl CommandService {
                     summary.events += events.len() as u64;
                 }
             }
-            info!(affected = summary.members_affected, events = summary.events, "run finished");
+            info!(
+                affected = summary.members_affected,
+                events = summary.events,
+                "run finished"
+            );
             Ok(summary)
         }
         .instrument(span)
@@ -79,11 +98,17 @@ impl CommandService {
 fn tally(summary: &mut RunSummary, events: &[ledger_core::Event]) {
     for event in events {
         match &event.body {
-            EventBody::PointsExpired { currency, points, .. }
-            | EventBody::QualifyingReset { currency, points, .. } => {
+            EventBody::PointsExpired {
+                currency, points, ..
+            }
+            | EventBody::QualifyingReset {
+                currency, points, ..
+            } => {
                 *summary.points.entry(currency.clone()).or_default() += *points;
             }
-            EventBody::TierChanged { from_tier, to_tier, .. } => {
+            EventBody::TierChanged {
+                from_tier, to_tier, ..
+            } => {
                 *summary
                     .tier_moves
                     .entry((from_tier.clone(), to_tier.clone()))

@@ -7,7 +7,10 @@ use crate::outcome::Outcome;
 use crate::rebuild::{read_range, replay};
 use crate::state::{Account, PartitionState, ProgramAccount};
 use event_log::EventLog;
-use ledger_core::{decide, decide_program, Decision, Event, Member, MemberCommand, Program, ProgramDefinition, Rejection};
+use ledger_core::{
+    decide, decide_program, Decision, Event, Member, MemberCommand, Program, ProgramDefinition,
+    Rejection,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tokio::sync::Mutex;
@@ -70,7 +73,13 @@ impl CommandService {
             let now = self.clock.now();
             let events = decide_program(&state, program_id, definition, now)?;
             let offsets = self
-                .append(partition, program_id, PROGRAM_ACCOUNT, sequence + 1, &events)
+                .append(
+                    partition,
+                    program_id,
+                    PROGRAM_ACCOUNT,
+                    sequence + 1,
+                    &events,
+                )
                 .await?;
             for event in &events {
                 self.apply_program(program_id, event);
@@ -100,7 +109,12 @@ impl CommandService {
         member_id: &str,
         command: MemberCommand,
     ) -> Result<Outcome, CommandError> {
-        let span = info_span!("command", program = program_id, member = member_id, kind = command_kind(&command));
+        let span = info_span!(
+            "command",
+            program = program_id,
+            member = member_id,
+            kind = command_kind(&command)
+        );
         async {
             let program = self
                 .program(program_id)
@@ -110,9 +124,16 @@ impl CommandService {
             let mut part = self.partitions[partition as usize].lock().await;
             let account = part.members.get(&key);
             let now = self.clock.now();
-            match decide(account.map(|a| &a.member), &program, member_id, &command, now)? {
+            match decide(
+                account.map(|a| &a.member),
+                &program,
+                member_id,
+                &command,
+                now,
+            )? {
                 Decision::Duplicate => {
-                    let account = account.ok_or_else(|| Rejection::MemberNotFound(member_id.into()))?;
+                    let account =
+                        account.ok_or_else(|| Rejection::MemberNotFound(member_id.into()))?;
                     let tx = command.transaction_id().unwrap_or_default();
                     let (first, count) = account.receipts.get(tx).copied().unwrap_or((0, 0));
                     let tier = account.member.tier.clone();
@@ -161,13 +182,23 @@ impl CommandService {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let recs = records(program_id, account_id, first_sequence, events, self.clock.now());
+        let recs = records(
+            program_id,
+            account_id,
+            first_sequence,
+            events,
+            self.clock.now(),
+        );
         Ok(self.log.append(partition, recs).await?)
     }
 
     /// Folds a program event into the program registry.
     pub(crate) fn apply_program(&self, program_id: &str, event: &Event) {
-        let ledger_core::EventBody::ProgramDefined { version, definition } = &event.body else {
+        let ledger_core::EventBody::ProgramDefined {
+            version,
+            definition,
+        } = &event.body
+        else {
             return;
         };
         let mut programs = self.programs.write().unwrap_or_else(|e| e.into_inner());
@@ -185,7 +216,13 @@ impl CommandService {
 }
 
 /// Folds a member event into the partition's state, noting where its journal sits.
-pub(crate) fn apply_member(part: &mut PartitionState, key: &str, member_id: &str, offset: u64, event: &Event) {
+pub(crate) fn apply_member(
+    part: &mut PartitionState,
+    key: &str,
+    member_id: &str,
+    offset: u64,
+    event: &Event,
+) {
     match part.members.get_mut(key) {
         Some(account) => {
             account.member.apply(event);

@@ -1,8 +1,8 @@
 //! In-memory account state of the command side, one map per partition.
 
 use ledger_core::{Member, Program, ProgramState};
-use std::sync::Arc;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A member account as the writer knows it.
 #[derive(Debug)]

@@ -20,7 +20,12 @@ pub async fn read_all(log: &dyn EventLog, start: Vec<u64>, count: usize) -> Vec<
     let mut out = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while out.len() < count && tokio::time::Instant::now() < deadline {
-        out.extend(reader.poll(count - out.len(), Duration::from_millis(200)).await.expect("poll"));
+        out.extend(
+            reader
+                .poll(count - out.len(), Duration::from_millis(200))
+                .await
+                .expect("poll"),
+        );
     }
     out
 }
@@ -38,9 +43,16 @@ pub async fn append_and_read_back(log: &dyn EventLog) {
         expected.push((p, offsets[0], record(key, n)));
     }
     for p in 0..log.partitions() {
-        let mine: Vec<_> = expected.iter().filter(|(q, _, _)| *q == p).map(|(_, o, _)| *o).collect();
+        let mine: Vec<_> = expected
+            .iter()
+            .filter(|(q, _, _)| *q == p)
+            .map(|(_, o, _)| *o)
+            .collect();
         let want: Vec<u64> = (start[p as usize]..start[p as usize] + mine.len() as u64).collect();
-        assert_eq!(mine, want, "partition {p}: offsets are consecutive from the end");
+        assert_eq!(
+            mine, want,
+            "partition {p}: offsets are consecutive from the end"
+        );
     }
     let end = log.end_offsets().await.expect("end offsets");
     let added: u64 = end.iter().zip(&start).map(|(e, s)| e - s).sum();
@@ -48,14 +60,24 @@ pub async fn append_and_read_back(log: &dyn EventLog) {
     let got = read_all(log, start, 20).await;
     assert_eq!(got.len(), 20);
     for (p, o, r) in &expected {
-        let found = got.iter().find(|g| g.partition == *p && g.offset == *o).expect("record read back");
+        let found = got
+            .iter()
+            .find(|g| g.partition == *p && g.offset == *o)
+            .expect("record read back");
         assert_eq!(&found.key, &r.key);
         assert_eq!(&found.headers, &r.headers);
         assert_eq!(&found.payload, &r.payload);
     }
     for p in 0..log.partitions() {
-        let offsets: Vec<u64> = got.iter().filter(|g| g.partition == p).map(|g| g.offset).collect();
-        assert!(offsets.windows(2).all(|w| w[0] < w[1]), "partition {p} in offset order");
+        let offsets: Vec<u64> = got
+            .iter()
+            .filter(|g| g.partition == p)
+            .map(|g| g.offset)
+            .collect();
+        assert!(
+            offsets.windows(2).all(|w| w[0] < w[1]),
+            "partition {p} in offset order"
+        );
     }
 }
 
@@ -65,24 +87,40 @@ pub async fn batch_and_read_from_middle(log: &dyn EventLog) {
     let start = log.end_offsets().await.expect("end offsets");
     let batch: Vec<Record> = (0..10).map(|n| record("batch-key", n)).collect();
     let offsets = log.append(p, batch).await.expect("append");
-    assert_eq!(offsets, (start[p as usize]..start[p as usize] + 10).collect::<Vec<_>>());
+    assert_eq!(
+        offsets,
+        (start[p as usize]..start[p as usize] + 10).collect::<Vec<_>>()
+    );
     let mut from = log.end_offsets().await.expect("end offsets");
     from[p as usize] = offsets[4];
     let got = read_all(log, from, 6).await;
-    let payloads: Vec<_> = got.iter().map(|r| String::from_utf8_lossy(&r.payload).into_owned()).collect();
-    assert_eq!(payloads, (4..10).map(|n| format!("batch-key#{n}")).collect::<Vec<_>>());
+    let payloads: Vec<_> = got
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.payload).into_owned())
+        .collect();
+    assert_eq!(
+        payloads,
+        (4..10)
+            .map(|n| format!("batch-key#{n}"))
+            .collect::<Vec<_>>()
+    );
 }
 
 /// A reader waiting in poll wakes up when an append lands.
 pub async fn waiting_reader_wakes_up(log: &dyn EventLog) {
     let end = log.end_offsets().await.expect("end offsets");
     let mut reader = log.reader(end).await.expect("reader");
-    let empty = reader.poll(10, Duration::from_millis(50)).await.expect("poll");
+    let empty = reader
+        .poll(10, Duration::from_millis(50))
+        .await
+        .expect("poll");
     assert!(empty.is_empty(), "nothing new yet");
     let p = log.partition_for("late");
     let waiting = tokio::spawn(async move { reader.poll(10, Duration::from_secs(10)).await });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    log.append(p, vec![record("late", 1)]).await.expect("append");
+    log.append(p, vec![record("late", 1)])
+        .await
+        .expect("append");
     let got = waiting.await.expect("join").expect("poll");
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].key, "late");

@@ -56,7 +56,9 @@ impl FromStr for Positions {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut out = Positions::default();
         for part in s.split(',').filter(|p| !p.is_empty()) {
-            let (p, o) = part.split_once(':').ok_or_else(|| PositionError(s.to_string()))?;
+            let (p, o) = part
+                .split_once(':')
+                .ok_or_else(|| PositionError(s.to_string()))?;
             let p = p.trim().parse().map_err(|_| PositionError(s.to_string()))?;
             let o = o.trim().parse().map_err(|_| PositionError(s.to_string()))?;
             out.merge_one(p, o);

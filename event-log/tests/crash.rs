@@ -25,7 +25,11 @@ async fn child_writer(dir: &str) {
             for n in 0.. {
                 let key = format!("acct-{task}-{}", n % 7);
                 let p = log.partition_for(&key);
-                let records = vec![Record { key, headers: vec![], payload: payload(task, n) }];
+                let records = vec![Record {
+                    key,
+                    headers: vec![],
+                    payload: payload(task, n),
+                }];
                 let offsets = log.append(p, records).await.unwrap();
                 println!("ACK {p} {} {task} {n}", offsets[0]);
             }
@@ -46,7 +50,12 @@ async fn acknowledged_appends_survive_kill_9() {
     let mut acked_total = 0;
     for round in 0..3 {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "acknowledged_appends_survive_kill_9", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "acknowledged_appends_survive_kill_9",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -66,7 +75,10 @@ async fn acknowledged_appends_survive_kill_9() {
         }
         child.kill().unwrap();
         child.wait().unwrap();
-        assert!(!acked.is_empty(), "round {round}: the child acknowledged appends");
+        assert!(
+            !acked.is_empty(),
+            "round {round}: the child acknowledged appends"
+        );
         acked_total += acked.len();
 
         let log = EmbeddedLog::open(dir.path(), PARTITIONS, Durability::Sync).unwrap();
@@ -75,11 +87,26 @@ async fn acknowledged_appends_survive_kill_9() {
         let all = contract::read_all(&*log, vec![0; PARTITIONS as usize], total as usize).await;
         assert_eq!(all.len() as u64, total);
         for (p, offset, task, n) in &acked {
-            let r = all.iter().find(|r| r.partition == *p && r.offset == *offset).unwrap_or_else(|| panic!("acknowledged {p}:{offset} lost"));
+            let r = all
+                .iter()
+                .find(|r| r.partition == *p && r.offset == *offset)
+                .unwrap_or_else(|| panic!("acknowledged {p}:{offset} lost"));
             assert_eq!(r.payload, payload(*task, *n), "record {p}:{offset} intact");
         }
         // The log still accepts appends after the crash.
-        log.append(0, vec![Record { key: "after".into(), headers: vec![], payload: b"ok".to_vec() }]).await.unwrap();
+        log.append(
+            0,
+            vec![Record {
+                key: "after".into(),
+                headers: vec![],
+                payload: b"ok".to_vec(),
+            }],
+        )
+        .await
+        .unwrap();
     }
-    assert!(acked_total > 50, "enough writes happened to mean something: {acked_total}");
+    assert!(
+        acked_total > 50,
+        "enough writes happened to mean something: {acked_total}"
+    );
 }

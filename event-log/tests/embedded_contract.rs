@@ -25,7 +25,9 @@ async fn reopening_keeps_everything_and_the_partition_count() {
     {
         let log = EmbeddedLog::open(dir.path(), 3, Durability::Sync).unwrap();
         for n in 0..30 {
-            log.append(log.partition_for(&format!("k{n}")), vec![rec(n)]).await.unwrap();
+            log.append(log.partition_for(&format!("k{n}")), vec![rec(n)])
+                .await
+                .unwrap();
         }
     }
     let log = EmbeddedLog::open(dir.path(), 99, Durability::Sync).unwrap();
@@ -74,7 +76,10 @@ async fn a_corrupt_tail_is_cut() {
     let last = bytes.len() - 10;
     bytes[last] ^= 0xff;
     std::fs::write(&path, &bytes).unwrap();
-    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
     f.write_all(b"garbage after the end").unwrap();
     drop(f);
     let log = EmbeddedLog::open(dir.path(), 1, Durability::Sync).unwrap();

@@ -170,7 +170,10 @@ fn balances_from(bs: &[pb::BalanceAfter]) -> Result<Vec<BalanceAfter>, CodecErro
                 currency: b.currency.clone(),
                 available: dec("balance.available", &b.available)?,
                 arrears: dec("balance.arrears", &b.arrears)?,
-                activity_expires_at: time_opt("balance.activity_expires_at", &b.activity_expires_at)?,
+                activity_expires_at: time_opt(
+                    "balance.activity_expires_at",
+                    &b.activity_expires_at,
+                )?,
             })
         })
         .collect()
@@ -429,7 +432,11 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
             partner_id: some(&c.partner_id),
             lots_returned: debits_from(&c.lots_returned)?,
             arrears_settled: dec("arrears_settled", &c.arrears_settled)?,
-            lots_restored: c.lots_restored.iter().map(lot_from).collect::<Result<_, _>>()?,
+            lots_restored: c
+                .lots_restored
+                .iter()
+                .map(lot_from)
+                .collect::<Result<_, _>>()?,
             balances_after: balances_from(&c.balances_after)?,
         },
         Body::TierChanged(t) => EventBody::TierChanged {

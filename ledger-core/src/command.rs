@@ -35,9 +35,13 @@ pub enum MemberCommand {
         reason: String,
     },
     /// Expire what is due as of a time (one member's part of an expiry run).
-    Expire { as_of: Time },
+    Expire {
+        as_of: Time,
+    },
     /// Close the tier period ending at or before `as_of` (one member's part of an assessment run).
-    AssessTier { as_of: Time },
+    AssessTier {
+        as_of: Time,
+    },
 }
 
 /// An accrual: a purchase amount run through the earn rules, explicit points, or both.

@@ -60,8 +60,14 @@ impl CurrencyBook {
     /// Plans taking `amount` from the lots: lot `first` before the usual order.
     /// Returns the debits and the part no lot could cover.
     pub fn plan_debit(&self, amount: Decimal, first: Option<&str>) -> (Vec<LotDebit>, Decimal) {
-        let preferred = self.lots.iter().filter(|l| Some(l.lot_id.as_str()) == first);
-        let others = self.lots.iter().filter(|l| Some(l.lot_id.as_str()) != first);
+        let preferred = self
+            .lots
+            .iter()
+            .filter(|l| Some(l.lot_id.as_str()) == first);
+        let others = self
+            .lots
+            .iter()
+            .filter(|l| Some(l.lot_id.as_str()) != first);
         let mut left = amount;
         let mut debits = Vec::new();
         for lot in preferred.chain(others) {

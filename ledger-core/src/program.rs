@@ -146,7 +146,10 @@ impl ProgramDefinition {
         let mut seen = BTreeSet::new();
         for c in &self.currencies {
             if !valid_code(&c.code) {
-                return Err(format!("currency code {:?} must be 1-16 of A-Z 0-9 _", c.code));
+                return Err(format!(
+                    "currency code {:?} must be 1-16 of A-Z 0-9 _",
+                    c.code
+                ));
             }
             if !seen.insert(&c.code) {
                 return Err(format!("currency {} is defined twice", c.code));
@@ -166,7 +169,12 @@ impl ProgramDefinition {
         };
         match self.currency(&tiers.currency) {
             Some(c) if c.kind == CurrencyKind::Qualifying => {}
-            Some(_) => return Err(format!("tier currency {} must be qualifying", tiers.currency)),
+            Some(_) => {
+                return Err(format!(
+                    "tier currency {} must be qualifying",
+                    tiers.currency
+                ))
+            }
             None => return Err(format!("tier currency {} is not defined", tiers.currency)),
         }
         let Some(first) = tiers.levels.first() else {
@@ -183,7 +191,10 @@ impl ProgramDefinition {
         }
         for level in &tiers.levels {
             if level.name.is_empty() || !valid_text(&level.name) || !names.insert(&level.name) {
-                return Err(format!("tier level name {:?} is empty or repeated", level.name));
+                return Err(format!(
+                    "tier level name {:?} is empty or repeated",
+                    level.name
+                ));
             }
         }
         Ok(())
@@ -200,7 +211,10 @@ impl ProgramDefinition {
                     for (code, rate) in ppu {
                         self.require_currency(code, &rule.id)?;
                         if *rate <= Decimal::ZERO {
-                            return Err(format!("earn rule {}: points_per_unit must be > 0", rule.id));
+                            return Err(format!(
+                                "earn rule {}: points_per_unit must be > 0",
+                                rule.id
+                            ));
                         }
                     }
                 }
@@ -269,12 +283,21 @@ impl ProgramDefinition {
 
     /// Index of a tier level by name (0 = lowest).
     pub fn tier_index(&self, name: &str) -> Option<usize> {
-        self.tiers.as_ref()?.levels.iter().position(|l| l.name == name)
+        self.tiers
+            .as_ref()?
+            .levels
+            .iter()
+            .position(|l| l.name == name)
     }
 
     /// The highest tier level `points` reach.
     pub fn tier_reached(&self, points: Decimal) -> Option<&TierLevel> {
-        self.tiers.as_ref()?.levels.iter().rev().find(|l| points >= l.min)
+        self.tiers
+            .as_ref()?
+            .levels
+            .iter()
+            .rev()
+            .find(|l| points >= l.min)
     }
 
     /// The tier a new member starts in.

@@ -11,7 +11,9 @@ use support::*;
 fn enroll_starts_in_the_lowest_tier() {
     let out = given(&[]).when(enroll());
     match body(out.then_events(), 0) {
-        EventBody::MemberEnrolled { member_type, tier, .. } => {
+        EventBody::MemberEnrolled {
+            member_type, tier, ..
+        } => {
             assert_eq!(*member_type, MemberType::Individual);
             assert_eq!(tier.as_deref(), Some("Bronze"));
         }
@@ -22,7 +24,9 @@ fn enroll_starts_in_the_lowest_tier() {
 
 #[test]
 fn enrolling_twice_is_rejected() {
-    given(&[enroll()]).when(enroll()).then_rejected("member_exists");
+    given(&[enroll()])
+        .when(enroll())
+        .then_rejected("member_exists");
 }
 
 #[test]
@@ -41,7 +45,11 @@ fn purchase_earns_base_points_in_each_currency_with_fixed_expiry() {
             let points = credits.iter().find(|c| c.currency == "POINTS").unwrap();
             assert_eq!(points.points, dec("120"), "rounded down");
             let lot = points.lot.as_ref().unwrap();
-            assert_eq!(lot.expires_at, Some(t(2027, 2, 1)), "12 months after earning");
+            assert_eq!(
+                lot.expires_at,
+                Some(t(2027, 2, 1)),
+                "12 months after earning"
+            );
             assert_eq!(lot.lot_id, "t1/POINTS");
             assert!(rules.iter().all(|r| r.rule_id == "base"));
         }
@@ -67,8 +75,11 @@ fn app_channel_multiplier_adds_base_times_m_minus_one() {
 
 #[test]
 fn crossing_a_threshold_upgrades_the_tier_in_the_same_command() {
-    let out = given(&[enroll(), purchase("t1", "400", t(2026, 2, 1))])
-        .when(purchase("t2", "150", t(2026, 2, 2)));
+    let out = given(&[enroll(), purchase("t1", "400", t(2026, 2, 1))]).when(purchase(
+        "t2",
+        "150",
+        t(2026, 2, 2),
+    ));
     let events = out.then_events();
     assert_eq!(events.len(), 2);
     match body(events, 1) {
@@ -119,20 +130,29 @@ fn explicit_partner_points_open_a_partner_lot() {
 #[test]
 fn invalid_accruals_are_rejected() {
     let s = || given(&[enroll()]);
-    s().when(purchase("t1", "0", t(2026, 2, 1))).then_rejected("invalid_request");
-    s().when(purchase("t1", "-5", t(2026, 2, 1))).then_rejected("invalid_request");
-    s().when(purchase("t1", "1.001", t(2026, 2, 1))).then_rejected("invalid_request");
-    s().when(credit("t1", "NOPE", "5", None, t(2026, 2, 1))).then_rejected("invalid_request");
-    s().when(credit("t1", "POINTS", "5.5", None, t(2026, 2, 1))).then_rejected("invalid_request");
-    s().when(credit("t1", "POINTS", "5", Some("bank"), t(2026, 2, 1))).then_rejected("invalid_request");
-    s().when(purchase("", "5", t(2026, 2, 1))).then_rejected("invalid_request");
+    s().when(purchase("t1", "0", t(2026, 2, 1)))
+        .then_rejected("invalid_request");
+    s().when(purchase("t1", "-5", t(2026, 2, 1)))
+        .then_rejected("invalid_request");
+    s().when(purchase("t1", "1.001", t(2026, 2, 1)))
+        .then_rejected("invalid_request");
+    s().when(credit("t1", "NOPE", "5", None, t(2026, 2, 1)))
+        .then_rejected("invalid_request");
+    s().when(credit("t1", "POINTS", "5.5", None, t(2026, 2, 1)))
+        .then_rejected("invalid_request");
+    s().when(credit("t1", "POINTS", "5", Some("bank"), t(2026, 2, 1)))
+        .then_rejected("invalid_request");
+    s().when(purchase("", "5", t(2026, 2, 1)))
+        .then_rejected("invalid_request");
 }
 
 #[test]
 fn a_retry_with_the_same_body_is_a_duplicate_and_a_different_body_conflicts() {
     let s = || given(&[enroll(), purchase("t1", "10", t(2026, 2, 1))]);
-    s().when(purchase("t1", "10", t(2026, 2, 1))).then_duplicate();
-    s().when(purchase("t1", "11", t(2026, 2, 1))).then_rejected("transaction_conflict");
+    s().when(purchase("t1", "10", t(2026, 2, 1)))
+        .then_duplicate();
+    s().when(purchase("t1", "11", t(2026, 2, 1)))
+        .then_rejected("transaction_conflict");
 }
 
 #[test]
@@ -158,8 +178,12 @@ fn redeem_consumes_oldest_expiring_lots_first_and_non_expiring_last() {
 
 #[test]
 fn redeem_more_than_available_is_rejected() {
-    let out = given(&[enroll(), credit("c1", "POINTS", "100", None, t(2026, 2, 1))])
-        .when(redeem("r1", "POINTS", "101", t(2026, 3, 1)));
+    let out = given(&[enroll(), credit("c1", "POINTS", "100", None, t(2026, 2, 1))]).when(redeem(
+        "r1",
+        "POINTS",
+        "101",
+        t(2026, 3, 1),
+    ));
     out.then_rejected("insufficient_points");
     assert_eq!(out.available("POINTS"), dec("100"), "nothing applied");
 }
@@ -180,7 +204,12 @@ fn fixed_period_lots_expire_on_their_date() {
     ]);
     let out = s.when(expire(t(2027, 2, 1)));
     match body(out.then_events(), 0) {
-        EventBody::PointsExpired { points, lots_expired, model, .. } => {
+        EventBody::PointsExpired {
+            points,
+            lots_expired,
+            model,
+            ..
+        } => {
             assert_eq!(*points, dec("100"));
             assert_eq!(lots_expired[0].lot_id, "a/POINTS");
             assert_eq!(model, "fixed_period");
@@ -244,7 +273,11 @@ fn cancelling_a_redemption_restores_the_consumed_lots() {
     }
     assert_eq!(out.available("POINTS"), dec("100"));
     let m = out.member.as_ref().unwrap();
-    assert_eq!(m.book("POINTS").unwrap().lots.len(), 1, "merged back into one lot");
+    assert_eq!(
+        m.book("POINTS").unwrap().lots.len(),
+        1,
+        "merged back into one lot"
+    );
 }
 
 #[test]
@@ -281,8 +314,10 @@ fn cancelling_twice_is_rejected_and_unknown_transactions_are_not_found() {
             cancel("x1", "c1", t(2026, 2, 2)),
         ])
     };
-    s().when(cancel("x2", "c1", t(2026, 2, 3))).then_rejected("already_cancelled");
-    s().when(cancel("x3", "nope", t(2026, 2, 3))).then_rejected("transaction_not_found");
+    s().when(cancel("x2", "c1", t(2026, 2, 3)))
+        .then_rejected("already_cancelled");
+    s().when(cancel("x3", "nope", t(2026, 2, 3)))
+        .then_rejected("transaction_not_found");
     s().when(cancel("x1", "c1", t(2026, 2, 2))).then_duplicate();
 }
 
@@ -295,7 +330,11 @@ fn cancelling_an_accrual_whose_lot_expired_reverses_only_what_is_left() {
     ])
     .when(cancel("x1", "c1", t(2026, 2, 2)));
     out.then_events();
-    assert_eq!(out.available("POINTS"), dec("0"), "no arrears for expired points");
+    assert_eq!(
+        out.available("POINTS"),
+        dec("0"),
+        "no arrears for expired points"
+    );
 }
 
 #[test]
@@ -313,8 +352,12 @@ fn manual_tier_change_needs_a_known_tier_and_a_reason() {
         }
         other => panic!("{other:?}"),
     }
-    given(&[enroll()]).when(change("Platinum", "x")).then_rejected("invalid_request");
-    given(&[enroll()]).when(change("Gold", " ")).then_rejected("invalid_request");
+    given(&[enroll()])
+        .when(change("Platinum", "x"))
+        .then_rejected("invalid_request");
+    given(&[enroll()])
+        .when(change("Gold", " "))
+        .then_rejected("invalid_request");
 }
 
 #[test]
@@ -333,7 +376,10 @@ fn assessment_downgrades_to_the_level_reached_and_resets_qualifying_points() {
     let out = s.when(assess(t(2027, 1, 1)));
     let events = out.then_events();
     assert_eq!(events.len(), 1, "no tier move, only the reset");
-    assert!(matches!(body(events, 0), EventBody::QualifyingReset { period: 2026, .. }));
+    assert!(matches!(
+        body(events, 0),
+        EventBody::QualifyingReset { period: 2026, .. }
+    ));
     assert_eq!(out.available("STATUS"), dec("0"));
     assert_eq!(out.tier().as_deref(), Some("Gold"));
 
@@ -345,7 +391,12 @@ fn assessment_downgrades_to_the_level_reached_and_resets_qualifying_points() {
     };
     let out2 = s2.when(assess(t(2028, 1, 1)));
     match body(out2.then_events(), 0) {
-        EventBody::TierChanged { to_tier, kind, period, .. } => {
+        EventBody::TierChanged {
+            to_tier,
+            kind,
+            period,
+            ..
+        } => {
             assert_eq!(to_tier, "Bronze");
             assert_eq!(*kind, TierChangeKind::Assessment);
             assert_eq!(*period, Some(2027));

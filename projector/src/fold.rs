@@ -27,14 +27,29 @@ impl At {
 }
 
 /// Folds one event; returns false when it was skipped as a repeat or out of order.
-pub fn fold(ov: &mut Overlay, meta: &EnvelopeMeta, event: &Event, at: At) -> Result<bool, StoreError> {
+pub fn fold(
+    ov: &mut Overlay,
+    meta: &EnvelopeMeta,
+    event: &Event,
+    at: At,
+) -> Result<bool, StoreError> {
     if meta.account_id == PROGRAM_ACCOUNT {
         return fold_program(ov, meta, event, at);
     }
     let (program, member_id) = (meta.program_id.as_str(), meta.account_id.as_str());
-    let expected = ov.member(program, member_id)?.as_ref().map_or(0, |m| m.sequence) + 1;
+    let expected = ov
+        .member(program, member_id)?
+        .as_ref()
+        .map_or(0, |m| m.sequence)
+        + 1;
     if meta.sequence != expected {
-        tracing::warn!(program, member = member_id, sequence = meta.sequence, expected, "skipping repeated or out-of-order event");
+        tracing::warn!(
+            program,
+            member = member_id,
+            sequence = meta.sequence,
+            expected,
+            "skipping repeated or out-of-order event"
+        );
         return Ok(false);
     }
     let qualifying = qualifying_currencies(ov, program)?;
@@ -59,7 +74,11 @@ pub fn fold(ov: &mut Overlay, meta: &EnvelopeMeta, event: &Event, at: At) -> Res
     apply_balances(view, event.body.balances_after());
     view.sequence = meta.sequence;
     view.position = at.position();
-    let balances: BTreeMap<String, Decimal> = view.balances.iter().map(|(c, b)| (c.clone(), b.available)).collect();
+    let balances: BTreeMap<String, Decimal> = view
+        .balances
+        .iter()
+        .map(|(c, b)| (c.clone(), b.available))
+        .collect();
     let mut deltas = Vec::new();
     for b in event.body.balances_after() {
         let (a0, r0) = before.get(&b.currency).copied().unwrap_or_default();
@@ -92,8 +111,17 @@ pub fn fold(ov: &mut Overlay, meta: &EnvelopeMeta, event: &Event, at: At) -> Res
     Ok(true)
 }
 
-fn fold_program(ov: &mut Overlay, meta: &EnvelopeMeta, event: &Event, at: At) -> Result<bool, StoreError> {
-    let EventBody::ProgramDefined { version, definition } = &event.body else {
+fn fold_program(
+    ov: &mut Overlay,
+    meta: &EnvelopeMeta,
+    event: &Event,
+    at: At,
+) -> Result<bool, StoreError> {
+    let EventBody::ProgramDefined {
+        version,
+        definition,
+    } = &event.body
+    else {
         return Ok(false);
     };
     let program = meta.program_id.as_str();
@@ -213,7 +241,12 @@ impl MemberFold<'_, '_> {
             EventBody::PointsAccrued { credits, .. } => {
                 for c in credits {
                     self.balance(&c.currency, |b| b.earned += c.points)?;
-                    self.figure(c.partner_id.as_deref(), &c.currency, Figure::Issued, c.points)?;
+                    self.figure(
+                        c.partner_id.as_deref(),
+                        &c.currency,
+                        Figure::Issued,
+                        c.points,
+                    )?;
                     if let Some(lot) = &c.lot {
                         self.open_lot(lot)?;
                     }
@@ -240,7 +273,12 @@ impl MemberFold<'_, '_> {
             EventBody::AccrualCancelled { reversals, .. } => {
                 for r in reversals {
                     self.balance(&r.currency, |b| b.earned -= r.points)?;
-                    self.figure(r.partner_id.as_deref(), &r.currency, Figure::Cancelled, r.points)?;
+                    self.figure(
+                        r.partner_id.as_deref(),
+                        &r.currency,
+                        Figure::Cancelled,
+                        r.points,
+                    )?;
                     self.debit_lots(&r.lots_debited, None)?;
                 }
             }
@@ -253,13 +291,20 @@ impl MemberFold<'_, '_> {
             } => {
                 self.balance(currency, |b| b.redeemed -= *points)?;
                 for d in lots_returned {
-                    self.figure(d.partner_id.as_deref(), &d.currency, Figure::Redeemed, -d.points)?;
+                    self.figure(
+                        d.partner_id.as_deref(),
+                        &d.currency,
+                        Figure::Redeemed,
+                        -d.points,
+                    )?;
                 }
                 for lot in lots_restored {
                     self.open_lot(lot)?;
                 }
             }
-            EventBody::TierChanged { from_tier, to_tier, .. } => {
+            EventBody::TierChanged {
+                from_tier, to_tier, ..
+            } => {
                 if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
                     view.tier = Some(to_tier.clone());
                 }
@@ -282,7 +327,11 @@ impl MemberFold<'_, '_> {
         Ok(())
     }
 
-    fn balance(&mut self, currency: &str, change: impl FnOnce(&mut BalanceView)) -> Result<(), StoreError> {
+    fn balance(
+        &mut self,
+        currency: &str,
+        change: impl FnOnce(&mut BalanceView),
+    ) -> Result<(), StoreError> {
         if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
             change(view.balances.entry(currency.to_string()).or_default());
         }
@@ -290,19 +339,34 @@ impl MemberFold<'_, '_> {
     }
 
     /// Partner and program totals; partner figures only for spendable currencies.
-    fn figure(&mut self, partner: Option<&str>, currency: &str, figure: Figure, points: Decimal) -> Result<(), StoreError> {
-        let totals = self.ov.stats(self.program)?.currencies.entry(currency.to_string()).or_default();
+    fn figure(
+        &mut self,
+        partner: Option<&str>,
+        currency: &str,
+        figure: Figure,
+        points: Decimal,
+    ) -> Result<(), StoreError> {
+        let totals = self
+            .ov
+            .stats(self.program)?
+            .currencies
+            .entry(currency.to_string())
+            .or_default();
         *figure.of_totals(totals) += points;
         if self.qualifying.iter().any(|q| q == currency) {
             return Ok(());
         }
-        let partner = self.ov.partner(self.program, partner.unwrap_or(""), currency)?;
+        let partner = self
+            .ov
+            .partner(self.program, partner.unwrap_or(""), currency)?;
         *figure.of_partner(partner) += points;
         Ok(())
     }
 
     fn open_lot(&mut self, lot: &Lot) -> Result<(), StoreError> {
-        let doc = self.ov.lot(self.program, self.member, &lot.currency, &lot.lot_id)?;
+        let doc = self
+            .ov
+            .lot(self.program, self.member, &lot.currency, &lot.lot_id)?;
         match doc {
             Some(open) => open.points += lot.points,
             None => {
@@ -319,9 +383,15 @@ impl MemberFold<'_, '_> {
         Ok(())
     }
 
-    fn debit_lots(&mut self, debits: &[LotDebit], figure: Option<Figure>) -> Result<(), StoreError> {
+    fn debit_lots(
+        &mut self,
+        debits: &[LotDebit],
+        figure: Option<Figure>,
+    ) -> Result<(), StoreError> {
         for d in debits {
-            let doc = self.ov.lot(self.program, self.member, &d.currency, &d.lot_id)?;
+            let doc = self
+                .ov
+                .lot(self.program, self.member, &d.currency, &d.lot_id)?;
             if let Some(open) = doc {
                 open.points -= d.points;
                 if open.points <= Decimal::ZERO {

@@ -17,7 +17,9 @@ struct Docs<T> {
 
 impl<T: Serialize + DeserializeOwned> Docs<T> {
     fn new() -> Self {
-        Docs { docs: HashMap::new() }
+        Docs {
+            docs: HashMap::new(),
+        }
     }
 
     fn get(&mut self, store: &Store, key: Vec<u8>) -> Result<&mut Option<T>, StoreError> {
@@ -66,7 +68,11 @@ impl<'s> Overlay<'s> {
         }
     }
 
-    pub fn member(&mut self, program: &str, member: &str) -> Result<&mut Option<MemberView>, StoreError> {
+    pub fn member(
+        &mut self,
+        program: &str,
+        member: &str,
+    ) -> Result<&mut Option<MemberView>, StoreError> {
         self.members.get(self.store, keys::member(program, member))
     }
 
@@ -77,11 +83,19 @@ impl<'s> Overlay<'s> {
         currency: &str,
         lot_id: &str,
     ) -> Result<&mut Option<LotView>, StoreError> {
-        self.lots.get(self.store, keys::lot(program, member, currency, lot_id))
+        self.lots
+            .get(self.store, keys::lot(program, member, currency, lot_id))
     }
 
-    pub fn partner(&mut self, program: &str, partner: &str, currency: &str) -> Result<&mut PartnerFigures, StoreError> {
-        let doc = self.partners.get(self.store, keys::partner(program, partner, currency))?;
+    pub fn partner(
+        &mut self,
+        program: &str,
+        partner: &str,
+        currency: &str,
+    ) -> Result<&mut PartnerFigures, StoreError> {
+        let doc = self
+            .partners
+            .get(self.store, keys::partner(program, partner, currency))?;
         Ok(doc.get_or_insert_with(PartnerFigures::default))
     }
 

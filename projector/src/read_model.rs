@@ -8,7 +8,11 @@ pub fn program(store: &Store, program: &str) -> Result<Option<ProgramView>, Stor
     store.get_json(&keys::program(program))
 }
 
-pub fn member(store: &Store, program: &str, member: &str) -> Result<Option<MemberView>, StoreError> {
+pub fn member(
+    store: &Store,
+    program: &str,
+    member: &str,
+) -> Result<Option<MemberView>, StoreError> {
     store.get_json(&keys::member(program, member))
 }
 
@@ -34,7 +38,11 @@ pub fn ledger(
     limit: usize,
 ) -> Result<Vec<LedgerEntry>, StoreError> {
     let after_key = after.map(|s| keys::history(program, member, s));
-    let rows = store.scan(&keys::history_of(program, member), after_key.as_deref(), limit)?;
+    let rows = store.scan(
+        &keys::history_of(program, member),
+        after_key.as_deref(),
+        limit,
+    )?;
     rows.into_iter()
         .map(|(k, v)| {
             serde_json::from_slice(&v).map_err(|source| StoreError::Json {
@@ -46,7 +54,11 @@ pub fn ledger(
 }
 
 /// A partner's figures per currency.
-pub fn partner(store: &Store, program: &str, partner: &str) -> Result<Vec<(String, PartnerFigures)>, StoreError> {
+pub fn partner(
+    store: &Store,
+    program: &str,
+    partner: &str,
+) -> Result<Vec<(String, PartnerFigures)>, StoreError> {
     let prefix = keys::partner_of(program, partner);
     let rows = store.scan(&prefix, None, usize::MAX)?;
     rows.into_iter()

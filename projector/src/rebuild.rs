@@ -7,7 +7,11 @@ use std::time::Duration;
 
 /// Rebuilds `store` (expected empty) from the start of the log up to its
 /// current end; `progress` is told the number of events done after each batch.
-pub async fn rebuild(log: &dyn EventLog, store: &Store, mut progress: impl FnMut(u64)) -> Result<u64, StoreError> {
+pub async fn rebuild(
+    log: &dyn EventLog,
+    store: &Store,
+    mut progress: impl FnMut(u64),
+) -> Result<u64, StoreError> {
     let end = log.end_offsets().await?;
     let mut reader = log.reader(vec![0; end.len()]).await?;
     let mut done = vec![0u64; end.len()];

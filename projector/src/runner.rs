@@ -27,7 +27,8 @@ pub fn apply_records(store: &Store, records: &[StoredRecord]) -> Result<usize, S
             offset: r.offset,
             message,
         };
-        let env = EventEnvelope::decode(r.payload.as_slice()).map_err(|e| decode_err(e.to_string()))?;
+        let env =
+            EventEnvelope::decode(r.payload.as_slice()).map_err(|e| decode_err(e.to_string()))?;
         let meta = meta_of(&env).map_err(|e| decode_err(e.to_string()))?;
         let event = from_envelope(&env).map_err(|e| decode_err(e.to_string()))?;
         let at = At {
@@ -68,7 +69,11 @@ impl Projector {
     }
 
     /// Follows the log until `shutdown` turns true.
-    pub async fn run(&self, log: Arc<dyn EventLog>, mut shutdown: watch::Receiver<bool>) -> Result<(), StoreError> {
+    pub async fn run(
+        &self,
+        log: Arc<dyn EventLog>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(), StoreError> {
         let start = self.store.applied_offsets(log.partitions())?;
         let mut reader = log.reader(start).await?;
         loop {

@@ -26,6 +26,11 @@ pub enum StoreError {
     Task(String),
 }
 
+/// A key and its value, as stored.
+pub type Entry = (Vec<u8>, Vec<u8>);
+/// A key and its value, as iterated.
+pub type RawEntry = (Box<[u8]>, Box<[u8]>);
+
 pub struct Store {
     db: DB,
     path: PathBuf,
@@ -63,12 +68,14 @@ impl Store {
 
     pub fn get_json<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
         match self.db.get_pinned(key)? {
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|source| StoreError::Json {
-                    key: String::from_utf8_lossy(key).into_owned(),
-                    source,
-                }),
+            Some(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|source| StoreError::Json {
+                        key: String::from_utf8_lossy(key).into_owned(),
+                        source,
+                    })
+            }
             None => Ok(None),
         }
     }
@@ -93,10 +100,13 @@ impl Store {
         prefix: &[u8],
         after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Vec<Entry>, StoreError> {
         let from = after.unwrap_or(prefix);
         let mut out = Vec::new();
-        for item in self.db.iterator(IteratorMode::From(from, Direction::Forward)) {
+        for item in self
+            .db
+            .iterator(IteratorMode::From(from, Direction::Forward))
+        {
             let (k, v) = item?;
             if !k.starts_with(prefix) || out.len() >= limit {
                 break;
@@ -110,7 +120,7 @@ impl Store {
     }
 
     /// Every key and value, in key order (for comparisons and verification).
-    pub fn entries(&self) -> impl Iterator<Item = Result<(Box<[u8]>, Box<[u8]>), StoreError>> + '_ {
+    pub fn entries(&self) -> impl Iterator<Item = Result<RawEntry, StoreError>> + '_ {
         self.db
             .iterator(IteratorMode::Start)
             .map(|r| r.map_err(StoreError::from))

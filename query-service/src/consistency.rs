@@ -26,9 +26,11 @@ impl Applied {
         let Some(token) = token.filter(|t| !t.is_empty()) else {
             return Ok(());
         };
-        let wanted: Positions = token
-            .parse()
-            .map_err(|_| QueryError::Invalid(format!("min_position {token:?} is not a position such as 0:42")))?;
+        let wanted: Positions = token.parse().map_err(|_| {
+            QueryError::Invalid(format!(
+                "min_position {token:?} is not a position such as 0:42"
+            ))
+        })?;
         let reached = |applied: &Vec<u64>| {
             wanted
                 .iter()

@@ -11,7 +11,11 @@ pub enum QueryError {
     #[error("{0}")]
     Invalid(String),
     #[error("{what} {id} not found")]
-    NotFound { code: &'static str, what: &'static str, id: String },
+    NotFound {
+        code: &'static str,
+        what: &'static str,
+        id: String,
+    },
     #[error("the read models have not reached position {0} yet")]
     PositionNotReached(String),
     #[error("read model store: {0}")]
@@ -20,15 +24,27 @@ pub enum QueryError {
 
 impl QueryError {
     pub fn program(id: &str) -> Self {
-        QueryError::NotFound { code: "program_not_found", what: "program", id: id.into() }
+        QueryError::NotFound {
+            code: "program_not_found",
+            what: "program",
+            id: id.into(),
+        }
     }
 
     pub fn member(id: &str) -> Self {
-        QueryError::NotFound { code: "member_not_found", what: "member", id: id.into() }
+        QueryError::NotFound {
+            code: "member_not_found",
+            what: "member",
+            id: id.into(),
+        }
     }
 
     pub fn partner(id: &str) -> Self {
-        QueryError::NotFound { code: "partner_not_found", what: "partner", id: id.into() }
+        QueryError::NotFound {
+            code: "partner_not_found",
+            what: "partner",
+            id: id.into(),
+        }
     }
 }
 
@@ -37,7 +53,9 @@ impl IntoResponse for QueryError {
         let (status, code) = match &self {
             QueryError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             QueryError::NotFound { code, .. } => (StatusCode::NOT_FOUND, *code),
-            QueryError::PositionNotReached(_) => (StatusCode::SERVICE_UNAVAILABLE, "position_not_reached"),
+            QueryError::PositionNotReached(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "position_not_reached")
+            }
             QueryError::Store(e) => {
                 tracing::error!(error = %e, "read model store failed");
                 (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")

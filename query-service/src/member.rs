@@ -1,7 +1,7 @@
 //! The member view as served: balances, the next expiry dates, position.
 
-use projector::views::{LotView, MemberView};
 use ledger_core::{Decimal, Time};
+use projector::views::{LotView, MemberView};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

@@ -37,9 +37,15 @@ pub fn router(store: Arc<Store>, applied: Applied) -> Router {
     Router::new()
         .route("/v1/programs/{program}", get(program))
         .route("/v1/programs/{program}/members/{member}", get(member))
-        .route("/v1/programs/{program}/members/{member}/ledger", get(ledger))
+        .route(
+            "/v1/programs/{program}/members/{member}/ledger",
+            get(ledger),
+        )
         .route("/v1/programs/{program}/members/{member}/lots", get(lots))
-        .route("/v1/programs/{program}/partners/{partner}/liability", get(liability))
+        .route(
+            "/v1/programs/{program}/partners/{partner}/liability",
+            get(liability),
+        )
         .route("/v1/programs/{program}/stats", get(stats))
         .with_state(QueryState { store, applied })
 }
@@ -53,9 +59,15 @@ async fn read<T: Send + 'static>(
         .map_err(|e| QueryError::Store(projector::StoreError::Task(e.to_string())))?
 }
 
-async fn program(State(s): State<QueryState>, Path(p): Path<String>, Query(c): Query<Consistency>) -> Reply {
+async fn program(
+    State(s): State<QueryState>,
+    Path(p): Path<String>,
+    Query(c): Query<Consistency>,
+) -> Reply {
     s.applied.wait_for(c.min_position.as_deref()).await?;
-    let view = read(move || read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p))).await?;
+    let view =
+        read(move || read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p)))
+            .await?;
     Ok(Json(json!({
         "program_id": view.program_id,
         "name": view.name,
@@ -72,7 +84,8 @@ async fn member(
 ) -> Reply {
     s.applied.wait_for(c.min_position.as_deref()).await?;
     read(move || {
-        let view = read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
+        let view =
+            read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
         let lots = read_model::lots(&s.store, &p, &m)?;
         Ok(Json(member_json(&view, &lots)))
     })
@@ -89,26 +102,39 @@ fn missing(store: &Store, program: &str, member: &str) -> QueryError {
 
 const MAX_PAGE: usize = 1000;
 
-async fn ledger(State(s): State<QueryState>, Path((p, m)): Path<(String, String)>, Query(q): Query<Page>) -> Reply {
+async fn ledger(
+    State(s): State<QueryState>,
+    Path((p, m)): Path<(String, String)>,
+    Query(q): Query<Page>,
+) -> Reply {
     s.applied.wait_for(q.min_position.as_deref()).await?;
     let limit = q.limit.unwrap_or(100);
     if limit == 0 || limit > MAX_PAGE {
         return Err(QueryError::Invalid(format!("limit must be 1-{MAX_PAGE}")));
     }
     let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(c.parse::<u64>().map_err(|_| QueryError::Invalid("cursor is not one this API returned".into()))?),
+        Some(c) => Some(
+            c.parse::<u64>()
+                .map_err(|_| QueryError::Invalid("cursor is not one this API returned".into()))?,
+        ),
         None => None,
     };
     read(move || {
         read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
         let entries = read_model::ledger(&s.store, &p, &m, after, limit)?;
-        let next = (entries.len() == limit).then(|| entries.last().map(|e| e.sequence.to_string())).flatten();
+        let next = (entries.len() == limit)
+            .then(|| entries.last().map(|e| e.sequence.to_string()))
+            .flatten();
         Ok(Json(json!({"entries": entries, "next_cursor": next})))
     })
     .await
 }
 
-async fn lots(State(s): State<QueryState>, Path((p, m)): Path<(String, String)>, Query(c): Query<Consistency>) -> Reply {
+async fn lots(
+    State(s): State<QueryState>,
+    Path((p, m)): Path<(String, String)>,
+    Query(c): Query<Consistency>,
+) -> Reply {
     s.applied.wait_for(c.min_position.as_deref()).await?;
     read(move || {
         read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
@@ -126,7 +152,10 @@ async fn liability(
     s.applied.wait_for(c.min_position.as_deref()).await?;
     read(move || {
         let program = read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p))?;
-        let def = program.definition.partner(&partner).ok_or_else(|| QueryError::partner(&partner))?;
+        let def = program
+            .definition
+            .partner(&partner)
+            .ok_or_else(|| QueryError::partner(&partner))?;
         let cost = def.cost_per_point;
         let figures = read_model::partner(&s.store, &p, &partner)?;
         let mut sum = projector::views::PartnerFigures::default();
@@ -159,7 +188,11 @@ fn figures_json(f: &projector::views::PartnerFigures, cost: Decimal) -> Value {
     })
 }
 
-async fn stats(State(s): State<QueryState>, Path(p): Path<String>, Query(c): Query<Consistency>) -> Reply {
+async fn stats(
+    State(s): State<QueryState>,
+    Path(p): Path<String>,
+    Query(c): Query<Consistency>,
+) -> Reply {
     s.applied.wait_for(c.min_position.as_deref()).await?;
     read(move || {
         let program = read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p))?;

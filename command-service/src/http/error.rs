@@ -53,7 +53,11 @@ impl From<CommandError> for ApiError {
             CommandError::Rejected(r) => r.into(),
             other => {
                 tracing::error!(error = %other, "command failed on infrastructure");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "log_unavailable", other.to_string())
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "log_unavailable",
+                    other.to_string(),
+                )
             }
         }
     }

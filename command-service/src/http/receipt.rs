@@ -31,7 +31,12 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
                     .collect();
                 out.insert("rules".into(), json!(rules));
             }
-            EventBody::PointsRedeemed { currency, points, lots_consumed, .. } => {
+            EventBody::PointsRedeemed {
+                currency,
+                points,
+                lots_consumed,
+                ..
+            } => {
                 out.insert("redeemed".into(), json!({currency: text(*points)}));
                 let lots: Vec<_> = lots_consumed
                     .iter()
@@ -39,7 +44,9 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
                     .collect();
                 out.insert("lots_consumed".into(), json!(lots));
             }
-            EventBody::AccrualCancelled { cancels, reversals, .. } => {
+            EventBody::AccrualCancelled {
+                cancels, reversals, ..
+            } => {
                 out.insert("cancels".into(), json!(cancels));
                 let reversed: Map<_, _> = reversals
                     .iter()
@@ -47,11 +54,18 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
                     .collect();
                 out.insert("reversed".into(), Value::Object(reversed));
             }
-            EventBody::RedemptionCancelled { cancels, currency, points, .. } => {
+            EventBody::RedemptionCancelled {
+                cancels,
+                currency,
+                points,
+                ..
+            } => {
                 out.insert("cancels".into(), json!(cancels));
                 out.insert("restored".into(), json!({currency: text(*points)}));
             }
-            EventBody::TierChanged { from_tier, to_tier, .. } => {
+            EventBody::TierChanged {
+                from_tier, to_tier, ..
+            } => {
                 out.insert("previous_tier".into(), json!(from_tier));
                 tier = Some(to_tier.clone());
             }
@@ -69,7 +83,10 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
         }
     }
     if !credited.is_empty() || names.contains(&"PointsAccrued") {
-        let credited: Map<_, _> = credited.into_iter().map(|(k, v)| (k, json!(text(v)))).collect();
+        let credited: Map<_, _> = credited
+            .into_iter()
+            .map(|(k, v)| (k, json!(text(v))))
+            .collect();
         out.insert("credited".into(), Value::Object(credited));
     }
     out.insert("balances".into(), Value::Object(balances));

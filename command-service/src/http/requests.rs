@@ -60,7 +60,9 @@ pub struct RunRequest {
 impl EnrollRequest {
     pub fn into_command(self, now: Time) -> Result<(String, MemberCommand), ApiError> {
         if !ledger_core::ids::valid_id(&self.member_id) {
-            return Err(ApiError::invalid("member_id must be 1-128 of A-Z a-z 0-9 . _ - : @"));
+            return Err(ApiError::invalid(
+                "member_id must be 1-128 of A-Z a-z 0-9 . _ - : @",
+            ));
         }
         Ok((
             self.member_id,

@@ -22,10 +22,22 @@ pub fn router(service: Arc<CommandService>) -> Router {
     Router::new()
         .route("/v1/programs/{program}", put(define_program))
         .route("/v1/programs/{program}/members", post(enroll))
-        .route("/v1/programs/{program}/members/{member}/accruals", post(accrue))
-        .route("/v1/programs/{program}/members/{member}/redemptions", post(redeem))
-        .route("/v1/programs/{program}/members/{member}/cancellations", post(cancel))
-        .route("/v1/programs/{program}/members/{member}/tier-changes", post(change_tier))
+        .route(
+            "/v1/programs/{program}/members/{member}/accruals",
+            post(accrue),
+        )
+        .route(
+            "/v1/programs/{program}/members/{member}/redemptions",
+            post(redeem),
+        )
+        .route(
+            "/v1/programs/{program}/members/{member}/cancellations",
+            post(cancel),
+        )
+        .route(
+            "/v1/programs/{program}/members/{member}/tier-changes",
+            post(change_tier),
+        )
         .route("/v1/programs/{program}/expirations", post(expire))
         .route("/v1/programs/{program}/tier-assessments", post(assess))
         .with_state(service)
@@ -48,7 +60,11 @@ async fn define_program(
     ))
 }
 
-async fn enroll(State(svc): Svc, Path(program): Path<String>, ApiJson(req): ApiJson<EnrollRequest>) -> Reply {
+async fn enroll(
+    State(svc): Svc,
+    Path(program): Path<String>,
+    ApiJson(req): ApiJson<EnrollRequest>,
+) -> Reply {
     let now = svc.clock.now();
     let (member, command) = req.into_command(now)?;
     let outcome = svc.execute(&program, &member, command).await?;
@@ -57,7 +73,12 @@ async fn enroll(State(svc): Svc, Path(program): Path<String>, ApiJson(req): ApiJ
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-async fn member_command(svc: &CommandService, program: &str, member: &str, command: MemberCommand) -> Reply {
+async fn member_command(
+    svc: &CommandService,
+    program: &str,
+    member: &str,
+    command: MemberCommand,
+) -> Reply {
     let tx = command.transaction_id().map(str::to_string);
     let outcome = svc.execute(program, member, command).await?;
     let status = if outcome.duplicate {
@@ -68,36 +89,71 @@ async fn member_command(svc: &CommandService, program: &str, member: &str, comma
     Ok((status, Json(receipt(&outcome, tx.as_deref()))))
 }
 
-async fn accrue(State(svc): Svc, Path((p, m)): Path<(String, String)>, ApiJson(r): ApiJson<AccrualRequest>) -> Reply {
+async fn accrue(
+    State(svc): Svc,
+    Path((p, m)): Path<(String, String)>,
+    ApiJson(r): ApiJson<AccrualRequest>,
+) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
 }
 
-async fn redeem(State(svc): Svc, Path((p, m)): Path<(String, String)>, ApiJson(r): ApiJson<RedemptionRequest>) -> Reply {
+async fn redeem(
+    State(svc): Svc,
+    Path((p, m)): Path<(String, String)>,
+    ApiJson(r): ApiJson<RedemptionRequest>,
+) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
 }
 
-async fn cancel(State(svc): Svc, Path((p, m)): Path<(String, String)>, ApiJson(r): ApiJson<CancellationRequest>) -> Reply {
+async fn cancel(
+    State(svc): Svc,
+    Path((p, m)): Path<(String, String)>,
+    ApiJson(r): ApiJson<CancellationRequest>,
+) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
 }
 
-async fn change_tier(State(svc): Svc, Path((p, m)): Path<(String, String)>, ApiJson(r): ApiJson<TierChangeRequest>) -> Reply {
+async fn change_tier(
+    State(svc): Svc,
+    Path((p, m)): Path<(String, String)>,
+    ApiJson(r): ApiJson<TierChangeRequest>,
+) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
 }
 
-async fn expire(State(svc): Svc, Path(program): Path<String>, ApiJson(r): ApiJson<RunRequest>) -> Reply {
+async fn expire(
+    State(svc): Svc,
+    Path(program): Path<String>,
+    ApiJson(r): ApiJson<RunRequest>,
+) -> Reply {
     let as_of = ledger_core::time::truncate(r.as_of);
-    let summary = svc.run_for_all(&program, MemberCommand::Expire { as_of }).await?;
+    let summary = svc
+        .run_for_all(&program, MemberCommand::Expire { as_of })
+        .await?;
     Ok((StatusCode::OK, Json(summary_json("expiration", &summary))))
 }
 
-async fn assess(State(svc): Svc, Path(program): Path<String>, ApiJson(r): ApiJson<RunRequest>) -> Reply {
+async fn assess(
+    State(svc): Svc,
+    Path(program): Path<String>,
+    ApiJson(r): ApiJson<RunRequest>,
+) -> Reply {
     let as_of = ledger_core::time::truncate(r.as_of);
-    let summary = svc.run_for_all(&program, MemberCommand::AssessTier { as_of }).await?;
-    Ok((StatusCode::OK, Json(summary_json("tier_assessment", &summary))))
+    let summary = svc
+        .run_for_all(&program, MemberCommand::AssessTier { as_of })
+        .await?;
+    Ok((
+        StatusCode::OK,
+        Json(summary_json("tier_assessment", &summary)),
+    ))
 }
 
 fn summary_json(run: &str, s: &RunSummary) -> Value {
-    let points: serde_json::Map<_, _> = s.points.iter().map(|(k, v)| (k.clone(), json!(text(*v)))).collect();
+    let points: serde_json::Map<_, _> = s
+        .points
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(text(*v))))
+        .collect();
     let moves: Vec<_> = s
         .tier_moves
         .iter()

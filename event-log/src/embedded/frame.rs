@@ -39,7 +39,11 @@ pub fn framed_len(record: &Record) -> usize {
         + 4
         + record.key.len()
         + 2
-        + record.headers.iter().map(|(n, v)| 2 + n.len() + 4 + v.len()).sum::<usize>()
+        + record
+            .headers
+            .iter()
+            .map(|(n, v)| 2 + n.len() + 4 + v.len())
+            .sum::<usize>()
         + 4
         + record.payload.len()
 }
@@ -99,7 +103,9 @@ pub fn scan(mut file: impl Read) -> io::Result<(Vec<u64>, u64)> {
         if !read_full(&mut reader, &mut header)? {
             break;
         }
-        let Some((len, crc)) = parse_header(&header) else { break };
+        let Some((len, crc)) = parse_header(&header) else {
+            break;
+        };
         body.resize(len, 0);
         if !read_full(&mut reader, &mut body)? || crc32fast::hash(&body) != crc {
             break;

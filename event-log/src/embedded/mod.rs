@@ -43,9 +43,17 @@ const META: &str = "meta";
 impl EmbeddedLog {
     /// Opens (or creates) a log in `dir`. A new log gets `partitions`
     /// partitions; an existing one keeps the count recorded in its `meta`.
-    pub fn open(dir: &Path, partitions: u32, durability: Durability) -> Result<Arc<Self>, LogError> {
+    pub fn open(
+        dir: &Path,
+        partitions: u32,
+        durability: Durability,
+    ) -> Result<Arc<Self>, LogError> {
         std::fs::create_dir_all(dir)?;
-        let lock = OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("LOCK"))?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("LOCK"))?;
         if lock.try_lock().is_err() {
             return Err(LogError::Locked(dir.display().to_string()));
         }
@@ -55,15 +63,28 @@ impl EmbeddedLog {
         let mut files = Vec::new();
         for id in 0..partitions {
             let path = dir.join(format!("partition-{id:05}.log"));
-            let file = OpenOptions::new().create(true).read(true).append(true).open(&path)?;
+            let file = OpenOptions::new()
+                .create(true)
+                .read(true)
+                .append(true)
+                .open(&path)?;
             let (index, valid) = frame::scan(&file)?;
             let size = file.metadata()?.len();
             if size > valid {
-                tracing::warn!(partition = id, dropped_bytes = size - valid, "cutting a torn tail off the log");
+                tracing::warn!(
+                    partition = id,
+                    dropped_bytes = size - valid,
+                    "cutting a torn tail off the log"
+                );
                 file.set_len(valid)?;
                 file.sync_all()?;
             }
-            parts.push(Arc::new(Partition::new(id, path, index, generation.clone())));
+            parts.push(Arc::new(Partition::new(
+                id,
+                path,
+                index,
+                generation.clone(),
+            )));
             files.push((file, valid));
         }
         let writers = parts
@@ -102,7 +123,9 @@ fn partition_count(dir: &Path, wanted: u32) -> Result<u32, LogError> {
             .ok_or_else(|| LogError::Corrupt(format!("unreadable {}", meta.display())));
     }
     if wanted == 0 {
-        return Err(LogError::Corrupt("a log needs at least one partition".into()));
+        return Err(LogError::Corrupt(
+            "a log needs at least one partition".into(),
+        ));
     }
     let tmp = dir.join("meta.tmp");
     std::fs::write(&tmp, format!("partitions={wanted}\n"))?;
@@ -122,10 +145,16 @@ impl EventLog for EmbeddedLog {
         if records.is_empty() {
             return Ok(Vec::new());
         }
-        if let Some(r) = records.iter().find(|r| frame::framed_len(r) > frame::MAX_BODY) {
+        if let Some(r) = records
+            .iter()
+            .find(|r| frame::framed_len(r) > frame::MAX_BODY)
+        {
             return Err(LogError::TooLarge(frame::framed_len(r)));
         }
-        let writer = self.writers.get(partition as usize).ok_or(LogError::NoSuchPartition(partition))?;
+        let writer = self
+            .writers
+            .get(partition as usize)
+            .ok_or(LogError::NoSuchPartition(partition))?;
         let (reply, answer) = oneshot::channel();
         writer
             .lock()
@@ -140,6 +169,9 @@ impl EventLog for EmbeddedLog {
     }
 
     async fn reader(&self, start: Vec<u64>) -> Result<Box<dyn LogReader>, LogError> {
-        Ok(Box::new(reader::EmbeddedReader::new(self.shared.clone(), start)))
+        Ok(Box::new(reader::EmbeddedReader::new(
+            self.shared.clone(),
+            start,
+        )))
     }
 }

@@ -56,7 +56,10 @@ impl EmbeddedReader {
             if self.files[p].is_none() {
                 self.files[p] = Some(Arc::new(File::open(&partition.path)?));
             }
-            let file = self.files[p].as_ref().map(Arc::clone).ok_or(LogError::Closed)?;
+            let file = self.files[p]
+                .as_ref()
+                .map(Arc::clone)
+                .ok_or(LogError::Closed)?;
             let records = partition.read(&file, self.next[p], max - out.len())?;
             self.next[p] += records.len() as u64;
             out.extend(records);

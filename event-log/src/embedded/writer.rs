@@ -64,7 +64,9 @@ pub fn spawn(
                         let _ = file.set_len(len);
                         let kind = e.kind();
                         for req in group {
-                            let _ = req.reply.send(Err(LogError::Io(std::io::Error::new(kind, e.to_string()))));
+                            let _ = req
+                                .reply
+                                .send(Err(LogError::Io(std::io::Error::new(kind, e.to_string()))));
                         }
                     }
                 }

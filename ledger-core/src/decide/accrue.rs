@@ -23,7 +23,9 @@ pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
     let mut scratch = Scratch::default();
     let mut credits = Vec::new();
     for (code, points) in totals {
-        let Some(currency) = def.currency(code) else { continue };
+        let Some(currency) = def.currency(code) else {
+            continue;
+        };
         let book = scratch.book(ctx.member, code);
         let (settled, rest) = book.plan_credit(points);
         let months = currency.expiry.months.unwrap_or(0);

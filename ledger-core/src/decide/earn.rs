@@ -26,7 +26,12 @@ pub fn earnings(program: &Program, tier: Option<&str>, accrual: &Accrual) -> Vec
             for (code, rate) in rule.points_per_unit.iter().flatten() {
                 let raw = amount * rate;
                 *base.entry(code).or_default() += raw;
-                push(&mut out, &rule.id, code, def.rounding.round(raw, def.points_decimals));
+                push(
+                    &mut out,
+                    &rule.id,
+                    code,
+                    def.rounding.round(raw, def.points_decimals),
+                );
             }
         }
         for rule in &matching {
@@ -38,7 +43,12 @@ pub fn earnings(program: &Program, tier: Option<&str>, accrual: &Accrual) -> Vec
                     .is_none_or(|cs| cs.iter().any(|c| c == code));
                 if applies {
                     let extra = *raw_base * (m - Decimal::ONE);
-                    push(&mut out, &rule.id, code, def.rounding.round(extra, def.points_decimals));
+                    push(
+                        &mut out,
+                        &rule.id,
+                        code,
+                        def.rounding.round(extra, def.points_decimals),
+                    );
                 }
             }
         }
@@ -61,7 +71,8 @@ fn push(out: &mut Vec<RuleContribution>, rule: &str, currency: &str, points: Dec
 
 fn matches(when: Option<&Condition>, tier: Option<&str>, a: &Accrual) -> bool {
     let Some(c) = when else { return true };
-    let eq = |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| Some(w) == have);
+    let eq =
+        |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| Some(w) == have);
     eq(&c.tier, tier)
         && eq(&c.channel, a.channel.as_deref())
         && eq(&c.product_category, a.product_category.as_deref())

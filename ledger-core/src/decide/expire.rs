@@ -11,7 +11,9 @@ use crate::{Decimal, Time};
 pub(crate) fn expire(ctx: &Context, as_of: Time) -> Vec<Event> {
     let mut events = Vec::new();
     for currency in &ctx.program.definition.currencies {
-        let Some(held) = ctx.member.book(&currency.code) else { continue };
+        let Some(held) = ctx.member.book(&currency.code) else {
+            continue;
+        };
         let (model, lots) = match currency.expiry.model {
             ExpiryModel::None => continue,
             ExpiryModel::FixedPeriod => ("fixed_period", held.due_lots(as_of)),

@@ -71,7 +71,9 @@ pub fn given(commands: &[MemberCommand]) -> Scenario {
         now: t(2026, 6, 1),
     };
     for c in commands {
-        let events = s.decide(c).unwrap_or_else(|r| panic!("given {c:?} rejected: {r}"));
+        let events = s
+            .decide(c)
+            .unwrap_or_else(|r| panic!("given {c:?} rejected: {r}"));
         s.fold(&events);
     }
     s
@@ -174,7 +176,13 @@ pub fn accrue_with(tx: &str, amount: &str, at: Time, channel: &str) -> MemberCom
     MemberCommand::Accrue(a)
 }
 
-pub fn credit(tx: &str, currency: &str, points: &str, partner: Option<&str>, at: Time) -> MemberCommand {
+pub fn credit(
+    tx: &str,
+    currency: &str,
+    points: &str,
+    partner: Option<&str>,
+    at: Time,
+) -> MemberCommand {
     MemberCommand::Accrue(Accrual {
         transaction_id: tx.into(),
         occurred_at: at,
