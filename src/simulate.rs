@@ -266,7 +266,7 @@ async fn member_day(
     let mut rng = StdRng::seed_from_u64(seed.wrapping_add(u64::from(day)));
     let path = format!("/members/{member}");
     let at = today + Days::minutes(rng.random_range(8 * 60..22 * 60));
-    if rng.random_bool(0.35) {
+    if rng.random_bool(0.15) {
         let channel = if rng.random_bool(0.4) { "app" } else { "store" };
         let cents: u32 = rng.random_range(1_000..25_000);
         let amount = format!("{}.{:02}", cents / 100, cents % 100);
