@@ -23,9 +23,16 @@ impl Rounding {
     }
 }
 
-/// True for a strictly positive value with at most `decimals` decimal places.
+/// Largest amount or points one command may carry (10^12). With the caps on
+/// rates and multipliers in program validation, rule arithmetic cannot
+/// overflow a decimal.
+pub const MAX_QUANTITY: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+/// Largest points-per-unit rate and multiplier a program may define.
+pub const MAX_RATE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// True for a value in (0, 10^12] with at most `decimals` decimal places.
 pub fn positive_with_scale(value: Decimal, decimals: u32) -> bool {
-    value > Decimal::ZERO && value.normalize().scale() <= decimals
+    value > Decimal::ZERO && value <= MAX_QUANTITY && value.normalize().scale() <= decimals
 }
 
 /// Canonical text of a decimal ("120", "0.5").
@@ -39,4 +46,15 @@ pub fn parse(s: &str) -> Option<Decimal> {
         return Some(Decimal::ZERO);
     }
     s.parse::<Decimal>().ok().map(|d| d.normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_are_what_they_say() {
+        assert_eq!(MAX_QUANTITY, Decimal::from(1_000_000_000_000u64));
+        assert_eq!(MAX_RATE, Decimal::from(1_000_000u64));
+    }
 }

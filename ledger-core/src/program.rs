@@ -2,7 +2,7 @@
 //! the versioned program state built from `ProgramDefined` events.
 
 use crate::ids::{valid_code, valid_id, valid_text};
-use crate::numbers::Rounding;
+use crate::numbers::{Rounding, MAX_RATE};
 use crate::{Decimal, Time};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -218,9 +218,12 @@ impl ProgramDefinition {
                         }
                     }
                 }
-                (None, Some(m)) if *m > Decimal::ZERO => {}
+                (None, Some(m)) if *m > Decimal::ZERO && *m <= MAX_RATE => {}
                 (None, Some(_)) => {
-                    return Err(format!("earn rule {}: multiplier must be > 0", rule.id))
+                    return Err(format!(
+                        "earn rule {}: multiplier must be > 0 and <= {MAX_RATE}",
+                        rule.id
+                    ))
                 }
                 _ => {
                     return Err(format!(

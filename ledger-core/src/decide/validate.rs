@@ -62,7 +62,7 @@ fn accrual(program: &Program, a: &Accrual) -> Result<(), Rejection> {
         let decimals = program.definition.money_decimals();
         if !positive_with_scale(amount, decimals) {
             return Err(Rejection::invalid(format!(
-                "amount must be > 0 with at most {decimals} decimal places"
+                "amount must be > 0 and <= 10^12 with at most {decimals} decimal places"
             )));
         }
     }
@@ -91,7 +91,7 @@ fn points_amount(program: &Program, currency: &str, points: Decimal) -> Result<(
         Ok(())
     } else {
         Err(Rejection::invalid(format!(
-            "{currency} points must be > 0 with at most {decimals} decimal places"
+            "{currency} points must be > 0 and <= 10^12 with at most {decimals} decimal places"
         )))
     }
 }
