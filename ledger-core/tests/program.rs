@@ -42,10 +42,13 @@ fn an_unchanged_definition_writes_nothing_and_a_change_is_the_next_version() {
     ));
 }
 
+/// A change that breaks a definition.
+type Mutation = Box<dyn Fn(&mut ProgramDefinition)>;
+
 #[test]
 fn invalid_definitions_are_rejected_with_the_reason() {
     let base = program().definition;
-    let cases: Vec<(&str, Box<dyn Fn(&mut ProgramDefinition)>)> = vec![
+    let cases: Vec<(&str, Mutation)> = vec![
         ("money", Box::new(|d| d.money_currency = "euro".into())),
         (
             "twice",
