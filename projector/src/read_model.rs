@@ -1,8 +1,17 @@
 //! Typed reads of the read models, for the query service.
 
 use crate::keys;
-use crate::store::{Store, StoreError};
+use crate::store::{Entry, Store, StoreError};
 use crate::views::*;
+use serde::de::DeserializeOwned;
+
+/// Decodes one stored document, naming its key on failure.
+fn decode<T: DeserializeOwned>((key, value): &Entry) -> Result<T, StoreError> {
+    serde_json::from_slice(value).map_err(|source| StoreError::Json {
+        key: String::from_utf8_lossy(key).into_owned(),
+        source,
+    })
+}
 
 pub fn program(store: &Store, program: &str) -> Result<Option<ProgramView>, StoreError> {
     store.get_json(&keys::program(program))
@@ -19,14 +28,7 @@ pub fn member(
 /// All open lots of a member, by currency then lot id.
 pub fn lots(store: &Store, program: &str, member: &str) -> Result<Vec<LotView>, StoreError> {
     let rows = store.scan(&keys::lots_of(program, member), None, usize::MAX)?;
-    rows.into_iter()
-        .map(|(k, v)| {
-            serde_json::from_slice(&v).map_err(|source| StoreError::Json {
-                key: String::from_utf8_lossy(&k).into_owned(),
-                source,
-            })
-        })
-        .collect()
+    rows.iter().map(decode).collect()
 }
 
 /// A page of a member's ledger, oldest first, after sequence `after`.
@@ -43,14 +45,7 @@ pub fn ledger(
         after_key.as_deref(),
         limit,
     )?;
-    rows.into_iter()
-        .map(|(k, v)| {
-            serde_json::from_slice(&v).map_err(|source| StoreError::Json {
-                key: String::from_utf8_lossy(&k).into_owned(),
-                source,
-            })
-        })
-        .collect()
+    rows.iter().map(decode).collect()
 }
 
 /// A partner's figures per currency.
@@ -61,14 +56,10 @@ pub fn partner(
 ) -> Result<Vec<(String, PartnerFigures)>, StoreError> {
     let prefix = keys::partner_of(program, partner);
     let rows = store.scan(&prefix, None, usize::MAX)?;
-    rows.into_iter()
-        .map(|(k, v)| {
-            let currency = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
-            let figures = serde_json::from_slice(&v).map_err(|source| StoreError::Json {
-                key: String::from_utf8_lossy(&k).into_owned(),
-                source,
-            })?;
-            Ok((currency, figures))
+    rows.iter()
+        .map(|row| {
+            let currency = String::from_utf8_lossy(&row.0[prefix.len()..]).into_owned();
+            Ok((currency, decode(row)?))
         })
         .collect()
 }

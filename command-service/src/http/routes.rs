@@ -127,10 +127,13 @@ async fn expire(
     ApiJson(r): ApiJson<RunRequest>,
 ) -> Reply {
     let as_of = ledger_core::time::truncate(r.as_of);
-    let summary = svc
-        .run_for_all(&program, MemberCommand::Expire { as_of })
-        .await?;
-    Ok((StatusCode::OK, Json(summary_json("expiration", &summary))))
+    program_run(
+        &svc,
+        &program,
+        "expiration",
+        MemberCommand::Expire { as_of },
+    )
+    .await
 }
 
 async fn assess(
@@ -139,13 +142,23 @@ async fn assess(
     ApiJson(r): ApiJson<RunRequest>,
 ) -> Reply {
     let as_of = ledger_core::time::truncate(r.as_of);
-    let summary = svc
-        .run_for_all(&program, MemberCommand::AssessTier { as_of })
-        .await?;
-    Ok((
-        StatusCode::OK,
-        Json(summary_json("tier_assessment", &summary)),
-    ))
+    program_run(
+        &svc,
+        &program,
+        "tier_assessment",
+        MemberCommand::AssessTier { as_of },
+    )
+    .await
+}
+
+async fn program_run(
+    svc: &CommandService,
+    program: &str,
+    run: &str,
+    command: MemberCommand,
+) -> Reply {
+    let summary = svc.run_for_all(program, command).await?;
+    Ok((StatusCode::OK, Json(summary_json(run, &summary))))
 }
 
 fn summary_json(run: &str, s: &RunSummary) -> Value {
