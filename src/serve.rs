@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Json, Router};
 use command_service::{CommandService, SystemClock};
+use event_log::{EventLog, KafkaConfig, KafkaLog};
 use projector::{Projector, Store};
 use query_service::Applied;
 use serde_json::json;
@@ -35,11 +36,34 @@ pub struct ServeArgs {
     /// Do not load the sample program.
     #[arg(long)]
     pub no_sample: bool,
+    /// Run on a Kafka-protocol cluster (bootstrap servers) instead of the embedded log.
+    #[arg(long, env = "LOYALTY_KAFKA_BROKERS")]
+    pub kafka: Option<String>,
+    /// Prefix of the Kafka topic names (the events topic is `<prefix>events`).
+    #[arg(long, env = "LOYALTY_TOPIC_PREFIX", default_value = "loyalty.")]
+    pub topic_prefix: String,
+    /// Replication factor of topics created on start.
+    #[arg(long, env = "LOYALTY_REPLICATION_FACTOR", default_value_t = 1)]
+    pub replication_factor: i32,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let data = DataDir::new(&args.data_dir);
-    let log = data.open_log(args.partitions)?;
+    let log = match &args.kafka {
+        Some(brokers) => {
+            let config = KafkaConfig {
+                brokers: brokers.clone(),
+                topic: format!("{}events", args.topic_prefix),
+                partitions: args.partitions,
+                replication_factor: args.replication_factor,
+            };
+            let log: Arc<dyn EventLog> = KafkaLog::connect(config)
+                .await
+                .with_context(|| format!("connecting to Kafka at {brokers}"))?;
+            log
+        }
+        None => data.open_log(args.partitions)?,
+    };
     let service = Arc::new(
         CommandService::open(log.clone(), Arc::new(SystemClock))
             .await

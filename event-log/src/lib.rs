@@ -24,13 +24,16 @@
 pub mod contract;
 mod embedded;
 mod error;
+mod kafka;
 mod log;
 mod partitioner;
 mod position;
 mod record;
+pub mod tansu;
 
 pub use embedded::{Durability, EmbeddedLog};
 pub use error::LogError;
+pub use kafka::{ensure_topic, KafkaConfig, KafkaLog};
 pub use log::{EventLog, LogReader};
 pub use partitioner::{murmur2, partition_for};
 pub use position::{PositionError, Positions};

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod scenario;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,6 +14,7 @@ pub struct Server {
     pub base: String,
     pub data_dir: PathBuf,
     port: u16,
+    extra: Vec<String>,
 }
 
 fn free_port() -> u16 {
@@ -31,6 +34,11 @@ impl Server {
     }
 
     pub async fn start_on(data_dir: &Path, port: u16) -> Server {
+        Self::start_with(data_dir, port, &[]).await
+    }
+
+    /// Starts with extra `serve` arguments (e.g. `--kafka <brokers>`).
+    pub async fn start_with(data_dir: &Path, port: u16, extra: &[String]) -> Server {
         let child = loyalty()
             .args([
                 "serve",
@@ -39,6 +47,7 @@ impl Server {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -49,6 +58,7 @@ impl Server {
             base: format!("http://127.0.0.1:{port}"),
             data_dir: data_dir.to_path_buf(),
             port,
+            extra: extra.to_vec(),
         };
         server.wait_ready().await;
         server
@@ -87,9 +97,13 @@ impl Server {
 
     /// Restarts on the same port and data directory.
     pub async fn restart_after_kill9(self) -> Server {
-        let (dir, port) = (self.data_dir.clone(), self.port);
+        let (dir, port, extra) = (self.data_dir.clone(), self.port, self.extra.clone());
         self.kill9();
-        Server::start_on(&dir, port).await
+        Server::start_with(&dir, port, &extra).await
+    }
+
+    pub fn free_port() -> u16 {
+        free_port()
     }
 }
 

@@ -1,0 +1,88 @@
+//! A reader over the topic: an assigned consumer positioned at start offsets.
+
+use super::{kafka_err, KafkaConfig};
+use crate::error::LogError;
+use crate::log::LogReader;
+use crate::record::StoredRecord;
+use async_trait::async_trait;
+use futures::FutureExt;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::{Offset, TopicPartitionList};
+use std::time::Duration;
+
+pub struct KafkaReader {
+    consumer: StreamConsumer,
+}
+
+impl KafkaReader {
+    pub fn new(config: &KafkaConfig, partitions: u32, start: Vec<u64>) -> Result<Self, LogError> {
+        let consumer: StreamConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &config.brokers)
+            // A group id is required by librdkafka; nothing is committed to it.
+            .set("group.id", format!("loyalty-reader-{}", std::process::id()))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("fetch.wait.max.ms", "50")
+            .create()
+            .map_err(kafka_err)?;
+        let mut assignment = TopicPartitionList::new();
+        for p in 0..partitions {
+            let offset = start.get(p as usize).copied().unwrap_or(0);
+            assignment
+                .add_partition_offset(&config.topic, p as i32, Offset::Offset(offset as i64))
+                .map_err(kafka_err)?;
+        }
+        consumer.assign(&assignment).map_err(kafka_err)?;
+        Ok(KafkaReader { consumer })
+    }
+}
+
+fn stored(m: &rdkafka::message::BorrowedMessage<'_>) -> StoredRecord {
+    let headers = m
+        .headers()
+        .map(|hs| {
+            hs.iter()
+                .map(|h| {
+                    (
+                        h.key.to_string(),
+                        h.value.map(<[u8]>::to_vec).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    StoredRecord {
+        partition: m.partition() as u32,
+        offset: m.offset() as u64,
+        key: m
+            .key()
+            .map(|k| String::from_utf8_lossy(k).into_owned())
+            .unwrap_or_default(),
+        headers,
+        payload: m.payload().map(<[u8]>::to_vec).unwrap_or_default(),
+    }
+}
+
+#[async_trait]
+impl LogReader for KafkaReader {
+    async fn poll(&mut self, max: usize, wait: Duration) -> Result<Vec<StoredRecord>, LogError> {
+        let mut out = Vec::new();
+        match tokio::time::timeout(wait, self.consumer.recv()).await {
+            Err(_) => return Ok(out),
+            Ok(Err(e)) => return Err(kafka_err(e)),
+            Ok(Ok(m)) => out.push(stored(&m)),
+        }
+        // Then whatever is already fetched, without waiting.
+        while out.len() < max.max(1) {
+            match self.consumer.recv().now_or_never() {
+                Some(Ok(m)) => out.push(stored(&m)),
+                Some(Err(e)) => return Err(kafka_err(e)),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,230 @@
+//! The HTTP scenario every end-to-end test drives: enroll, accrue, retry,
+//! conflict, redeem, partner points, tier upgrade, cancellations, bad input,
+//! program-wide runs, liability, ledger paging.
+
+use super::Api;
+use serde_json::{json, Value};
+
+pub const P: &str = "/v1/programs/cloud-kicks";
+
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("")
+}
+
+/// The views whose equality proves nothing was lost.
+pub async fn snapshot(api: &Api, members: &[&str]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for m in members {
+        out.push(api.get(&format!("{P}/members/{m}")).await.1);
+        out.push(
+            api.get(&format!("{P}/members/{m}/ledger?limit=1000"))
+                .await
+                .1,
+        );
+    }
+    out.push(
+        api.get(&format!("{P}/partners/skyline-hotels/liability"))
+            .await
+            .1,
+    );
+    out.push(api.get(&format!("{P}/stats")).await.1);
+    out
+}
+
+/// Drives the scenario on members ada and bob; returns the first accrual's
+/// request and response (to check retries later).
+pub async fn drive(api: &Api) -> (Value, Value) {
+    // Enroll.
+    let (s, b) = api.post(&format!("{P}/members"), json!({"member_id": "ada", "member_type": "individual", "channel": "app", "enrolled_at": "2026-11-01T00:00:00Z"})).await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = api
+        .post(
+            &format!("{P}/members"),
+            json!({"member_id": "ada", "member_type": "individual"}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (409, "member_exists"));
+    let (s, _) = api.post(&format!("{P}/members"), json!({"member_id": "bob", "member_type": "corporate", "enrolled_at": "2026-11-01T00:00:00Z"})).await;
+    assert_eq!(s, 201);
+
+    // Accrue in the app: 10 POINTS per USD doubled, 1 STATUS per USD.
+    let accrual = json!({"transaction_id": "pos-1", "occurred_at": "2026-11-20T10:00:00Z", "amount": "129.99", "channel": "app"});
+    let (s, first) = api
+        .post(&format!("{P}/members/ada/accruals"), accrual.clone())
+        .await;
+    assert_eq!(s, 201, "{first}");
+    assert_eq!(
+        first["credited"],
+        json!({"POINTS": "2598", "STATUS": "129"})
+    );
+    assert_eq!(first["tier"], "Bronze");
+    let position = first["position"].as_str().unwrap().to_string();
+
+    // A retry returns the original result; a different body conflicts.
+    let (s, retry) = api
+        .post(&format!("{P}/members/ada/accruals"), accrual.clone())
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(retry, first);
+    let mut changed = accrual.clone();
+    changed["amount"] = json!(130);
+    let (s, b) = api
+        .post(&format!("{P}/members/ada/accruals"), changed)
+        .await;
+    assert_eq!((s, code(&b)), (409, "transaction_conflict"));
+
+    // Read your write.
+    let (s, view) = api
+        .get(&format!("{P}/members/ada?min_position={position}"))
+        .await;
+    assert_eq!(s, 200, "{view}");
+    assert_eq!(view["balances"]["POINTS"]["available"], "2598");
+    assert_eq!(view["balances"]["STATUS"]["available"], "129");
+    assert_eq!(view["tier"], "Bronze");
+    assert_eq!(
+        view["expiring"],
+        json!([{"currency": "POINTS", "points": "2598", "expires_at": "2027-11-20T10:00:00Z"}])
+    );
+
+    // Redeem; overdraft is refused.
+    let (s, red) = api
+        .post(&format!("{P}/members/ada/redemptions"), json!({"transaction_id": "red-1", "occurred_at": "2026-11-21T10:00:00Z", "currency": "POINTS", "points": 500}))
+        .await;
+    assert_eq!(s, 201, "{red}");
+    assert_eq!(red["balances"]["POINTS"]["available"], "2098");
+    let (s, b) = api
+        .post(&format!("{P}/members/ada/redemptions"), json!({"transaction_id": "red-2", "occurred_at": "2026-11-21T10:00:00Z", "currency": "POINTS", "points": "100000"}))
+        .await;
+    assert_eq!((s, code(&b)), (422, "insufficient_points"));
+
+    // A partner hotel stay, then a big purchase that reaches Silver.
+    let (s, b) = api
+        .post(&format!("{P}/members/ada/accruals"), json!({"transaction_id": "hotel-1", "occurred_at": "2026-11-22T10:00:00Z", "points": {"POINTS": "1000"}, "partner_id": "skyline-hotels"}))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = api
+        .post(&format!("{P}/members/ada/accruals"), json!({"transaction_id": "pos-2", "occurred_at": "2026-11-22T11:00:00Z", "amount": 600, "channel": "store"}))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["tier"], "Silver");
+    assert_eq!(b["events"], json!(["PointsAccrued", "TierChanged"]));
+
+    // Cancel the redemption (lots come back), not twice; unknown ids are 404.
+    let cancel = json!({"transaction_id": "x-1", "cancels": "red-1", "occurred_at": "2026-11-23T09:00:00Z", "reason": "order cancelled"});
+    let (s, b) = api
+        .post(&format!("{P}/members/ada/cancellations"), cancel)
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = api
+        .post(&format!("{P}/members/ada/cancellations"), json!({"transaction_id": "x-2", "cancels": "red-1", "occurred_at": "2026-11-23T09:00:00Z", "reason": "again"}))
+        .await;
+    assert_eq!((s, code(&b)), (409, "already_cancelled"));
+    let (s, b) = api
+        .post(&format!("{P}/members/ada/cancellations"), json!({"transaction_id": "x-3", "cancels": "nope", "occurred_at": "2026-11-23T09:00:00Z", "reason": "?"}))
+        .await;
+    assert_eq!((s, code(&b)), (404, "transaction_not_found"));
+
+    // Manual tier change.
+    let (s, b) = api
+        .post(
+            &format!("{P}/members/bob/tier-changes"),
+            json!({"transaction_id": "tc-1", "tier": "Gold", "reason": "corporate deal"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["tier"], "Gold");
+
+    // Bad input: clear 4xx codes, nothing written.
+    let bad = [
+        (b"{not json".to_vec(), 400, "invalid_request"),
+        (br#"{"transaction_id":"b1","occurred_at":"2026-11-20T10:00:00Z","amount":true}"#.to_vec(), 400, "invalid_request"),
+        (br#"{"transaction_id":"b2","occurred_at":"2026-11-20T10:00:00Z","amount":"-5"}"#.to_vec(), 400, "invalid_request"),
+        (br#"{"transaction_id":"b3","occurred_at":"2026-11-20T10:00:00Z","amount":"1.001"}"#.to_vec(), 400, "invalid_request"),
+        (br#"{"transaction_id":"b4","occurred_at":"2026-11-20T10:00:00Z","points":{"GEMS":"5"}}"#.to_vec(), 400, "invalid_request"),
+        (br#"{"transaction_id":"b5","occurred_at":"yesterday","amount":"5"}"#.to_vec(), 400, "invalid_request"),
+    ];
+    for (body, status, want) in bad {
+        let (s, b) = api
+            .post_raw(&format!("{P}/members/ada/accruals"), body)
+            .await;
+        assert_eq!((s, code(&b)), (status, want), "{b}");
+    }
+    let (s, b) = api
+        .post(
+            &format!("{P}/members/bob/tier-changes"),
+            json!({"transaction_id": "tc-2", "tier": "Platinum", "reason": "x"}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (400, "invalid_request"));
+    let (s, b) = api
+        .post("/v1/programs/nope/members/ada/accruals", accrual.clone())
+        .await;
+    assert_eq!((s, code(&b)), (404, "program_not_found"));
+    let (s, b) = api
+        .post(&format!("{P}/members/zed/accruals"), accrual.clone())
+        .await;
+    assert_eq!((s, code(&b)), (404, "member_not_found"));
+    let (s, b) = api.get(&format!("{P}/members/zed")).await;
+    assert_eq!((s, code(&b)), (404, "member_not_found"));
+    let huge = vec![b' '; 2 << 20];
+    let (s, _) = api
+        .post_raw(&format!("{P}/members/ada/accruals"), huge)
+        .await;
+    assert_eq!(s, 413);
+
+    // Program-wide runs.
+    let (s, b) = api
+        .post(
+            &format!("{P}/tier-assessments"),
+            json!({"as_of": "2027-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    // ada's 729 STATUS keep Silver and are reset; bob falls from Gold to Bronze.
+    assert_eq!(b["members_affected"], 2, "{b}");
+    assert_eq!(
+        b["tier_moves"],
+        json!([{"from": "Gold", "to": "Bronze", "members": 1}])
+    );
+    let (s, b) = api
+        .post(
+            &format!("{P}/expirations"),
+            json!({"as_of": "2027-11-21T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["points"]["POINTS"], "2598", "pos-1's lot is due: {b}");
+    let token = b["position"].as_str().unwrap().to_string();
+
+    // Partner liability: 1000 issued at 0.004.
+    let (s, l) = api
+        .get(&format!(
+            "{P}/partners/skyline-hotels/liability?min_position={token}"
+        ))
+        .await;
+    assert_eq!(s, 200, "{l}");
+    assert_eq!(l["issued"], "1000");
+    assert_eq!(l["outstanding"], "1000");
+    assert_eq!(l["liability_amount"], "4");
+
+    // Ledger pages with a cursor cover every event exactly once.
+    let mut cursor = String::new();
+    let mut seen = Vec::new();
+    loop {
+        let (s, page) = api
+            .get(&format!("{P}/members/ada/ledger?limit=3&cursor={cursor}"))
+            .await;
+        assert_eq!(s, 200, "{page}");
+        for e in page["entries"].as_array().unwrap() {
+            seen.push(e["sequence"].as_u64().unwrap());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (1..=seen.len() as u64).collect::<Vec<_>>());
+    assert!(seen.len() >= 8, "{seen:?}");
+
+    (accrual, first)
+}
