@@ -33,6 +33,8 @@ pub mod tansu;
 
 pub use embedded::{Durability, EmbeddedLog};
 pub use error::LogError;
+#[cfg(feature = "cli")]
+pub use kafka::KafkaArgs;
 pub use kafka::{ensure_topic, KafkaConfig, KafkaLog};
 pub use log::{EventLog, LogReader};
 pub use partitioner::{murmur2, partition_for};

@@ -49,6 +49,41 @@ impl Store {
         })
     }
 
+    /// Opens a read-only follower of the store at `primary` (a RocksDB
+    /// secondary instance keeping its own files in `secondary`); call
+    /// [`Store::catch_up`] to see the primary's newer writes.
+    pub fn open_follower(primary: &Path, secondary: &Path) -> Result<Self, StoreError> {
+        let mut opts = Options::default();
+        opts.set_max_open_files(-1);
+        Ok(Store {
+            db: DB::open_as_secondary(&opts, primary, secondary)?,
+            path: primary.to_path_buf(),
+        })
+    }
+
+    /// A follower reads the primary's latest writes (a no-op cost otherwise).
+    pub fn catch_up(&self) -> Result<(), StoreError> {
+        Ok(self.db.try_catch_up_with_primary()?)
+    }
+
+    /// Next offset to consume for every partition the store has applied.
+    pub fn applied_all(&self) -> Result<Vec<u64>, StoreError> {
+        let prefix = keys::applied_prefix();
+        let mut out = Vec::new();
+        for (k, v) in self.scan(&prefix, None, usize::MAX)? {
+            let p = k[prefix.len()..]
+                .try_into()
+                .map(u32::from_be_bytes)
+                .unwrap_or(0) as usize;
+            let next = v.try_into().map(u64::from_be_bytes).unwrap_or(0);
+            if out.len() <= p {
+                out.resize(p + 1, 0);
+            }
+            out[p] = next;
+        }
+        Ok(out)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -10,6 +10,8 @@
 //! projector keeps them in RocksDB).
 
 mod admin;
+#[cfg(feature = "cli")]
+mod args;
 mod reader;
 
 use crate::error::LogError;
@@ -25,6 +27,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use admin::ensure_topic;
+#[cfg(feature = "cli")]
+pub use args::KafkaArgs;
 
 /// Where the log lives on the broker.
 #[derive(Clone, Debug)]

@@ -1,0 +1,60 @@
+//! The command service on Kafka: HTTP commands decided with ledger-core,
+//! events appended to the events topic with an idempotent producer. State is
+//! rebuilt from the topic on start.
+
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::Json;
+use clap::Parser;
+use command_service::{CommandService, SystemClock};
+use event_log::{EventLog, KafkaArgs, KafkaLog};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "command-service",
+    about = "Decides loyalty commands and appends their events to Kafka"
+)]
+struct Args {
+    #[command(flatten)]
+    kafka: KafkaArgs,
+    /// Address to listen on.
+    #[arg(long, env = "LOYALTY_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let log: Arc<dyn EventLog> = KafkaLog::connect(args.kafka.events())
+        .await
+        .context("connecting to Kafka")?;
+    let service = Arc::new(
+        CommandService::open(log, Arc::new(SystemClock))
+            .await
+            .context("rebuilding state")?,
+    );
+    let app = command_service::http::router(service)
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .route(
+            "/readyz",
+            get(|| async { Json(serde_json::json!({"status": "ready"})) }),
+        )
+        .layer(DefaultBodyLimit::max(1 << 20));
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .context("binding")?;
+    tracing::info!(listen = %args.listen, "command service up");
+    axum::serve(listener, app).await.context("serving")?;
+    Ok(())
+}
