@@ -69,11 +69,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .context("rebuilding command state from the log")?,
     );
+    let mut startup_end = log.end_offsets().await.context("reading the log's end")?;
     if !args.no_sample && service.program(SAMPLE_PROGRAM_ID).is_none() {
-        service
+        let (_, outcome) = service
             .define_program(SAMPLE_PROGRAM_ID, sample_program())
             .await
             .context("loading the sample program")?;
+        // A broker may report its end a moment late: count our own write in.
+        for (p, o) in outcome.positions().iter() {
+            if let Some(end) = startup_end.get_mut(*p as usize) {
+                *end = (*end).max(o + 1);
+            }
+        }
     }
     let store = Arc::new(Store::open(&data.read_models()).context("opening the read models")?);
     let projector = Arc::new(Projector::new(store.clone(), log.partitions())?);
@@ -89,7 +96,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             store.clone(),
             Applied::new(projector.subscribe()),
         ))
-        .merge(crate::status::router(log.clone(), projector.subscribe()))
+        .merge(crate::status::router(
+            log.clone(),
+            projector.subscribe(),
+            startup_end,
+        ))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| internal_error()))

@@ -55,11 +55,23 @@ impl TansuBroker {
 
     fn spawn(&mut self) -> std::io::Result<()> {
         let url = format!("tcp://127.0.0.1:{}", self.port);
-        let engine = match &self.storage {
-            Storage::Memory => "memory://tansu/".to_string(),
-            Storage::Sqlite(path) => format!("sqlite://{}", path.display()),
+        // Tansu resolves an sqlite path against its working directory, so it
+        // runs in the database's directory with a relative path.
+        let (engine, cwd) = match &self.storage {
+            Storage::Memory => ("memory://tansu/".to_string(), None),
+            Storage::Sqlite(path) => {
+                let file = path
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                (format!("sqlite://{file}"), path.parent().map(PathBuf::from))
+            }
         };
-        let child = Command::new(tansu_binary())
+        let mut command = Command::new(tansu_binary());
+        if let Some(dir) = cwd {
+            command.current_dir(dir);
+        }
+        let child = command
             .args([
                 "broker",
                 "--listener-url",

@@ -6,7 +6,6 @@ use crate::store::StoreError;
 use crate::views::*;
 use ledger_core::codec::EnvelopeMeta;
 use ledger_core::event::{BalanceAfter, Event, EventBody, Lot, LotDebit};
-use ledger_core::program::CurrencyKind;
 use ledger_core::Decimal;
 use std::collections::BTreeMap;
 
@@ -52,12 +51,10 @@ pub fn fold(
         );
         return Ok(false);
     }
-    let qualifying = qualifying_currencies(ov, program)?;
     let mut f = MemberFold {
         ov,
         program,
         member: member_id,
-        qualifying,
         movements: BTreeMap::new(),
     };
     f.body(event)?;
@@ -148,21 +145,6 @@ fn fold_program(
     Ok(true)
 }
 
-fn qualifying_currencies(ov: &mut Overlay, program: &str) -> Result<Vec<String>, StoreError> {
-    Ok(ov
-        .program(program)?
-        .as_ref()
-        .map(|p| {
-            p.definition
-                .currencies
-                .iter()
-                .filter(|c| c.kind == CurrencyKind::Qualifying)
-                .map(|c| c.code.clone())
-                .collect()
-        })
-        .unwrap_or_default())
-}
-
 fn apply_balances(view: &mut MemberView, balances: &[BalanceAfter]) {
     for b in balances {
         let bal = view.balances.entry(b.currency.clone()).or_default();
@@ -205,7 +187,6 @@ struct MemberFold<'a, 'o> {
     ov: &'a mut Overlay<'o>,
     program: &'a str,
     member: &'a str,
-    qualifying: Vec<String>,
     movements: BTreeMap<String, Decimal>,
 }
 
@@ -338,7 +319,9 @@ impl MemberFold<'_, '_> {
         Ok(())
     }
 
-    /// Partner and program totals; partner figures only for spendable currencies.
+    /// Partner and program totals. Partner figures are kept for every
+    /// currency: which ones are liabilities is the reader's business, so the
+    /// fold never depends on another account's events (the program's).
     fn figure(
         &mut self,
         partner: Option<&str>,
@@ -353,9 +336,6 @@ impl MemberFold<'_, '_> {
             .entry(currency.to_string())
             .or_default();
         *figure.of_totals(totals) += points;
-        if self.qualifying.iter().any(|q| q == currency) {
-            return Ok(());
-        }
         let partner = self
             .ov
             .partner(self.program, partner.unwrap_or(""), currency)?;

@@ -6,6 +6,7 @@ use crate::member::member_json;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use ledger_core::program::CurrencyKind;
 use ledger_core::Decimal;
 use projector::read_model;
 use projector::Store;
@@ -157,7 +158,16 @@ async fn liability(
             .partner(&partner)
             .ok_or_else(|| QueryError::partner(&partner))?;
         let cost = def.cost_per_point;
-        let figures = read_model::partner(&s.store, &p, &partner)?;
+        // Qualifying points are not a liability: only spendable currencies count.
+        let figures: Vec<_> = read_model::partner(&s.store, &p, &partner)?
+            .into_iter()
+            .filter(|(currency, _)| {
+                program
+                    .definition
+                    .currency(currency)
+                    .is_some_and(|c| c.kind == CurrencyKind::NonQualifying)
+            })
+            .collect();
         let mut sum = projector::views::PartnerFigures::default();
         let mut by_currency = serde_json::Map::new();
         for (currency, f) in &figures {

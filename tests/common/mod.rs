@@ -145,6 +145,9 @@ impl Api {
             .http
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/json")
+            // A rejected body (413) may be left unread and the connection
+            // closed by the server: never reuse it for the next request.
+            .header("connection", "close")
             .body(body)
             .send()
             .await
