@@ -48,3 +48,92 @@ async fn the_ledger_runs_on_kafka_and_survives_kill_and_broker_restart() {
     assert_eq!(snapshot(&api, &["ada", "bob"]).await, before);
     server.stop();
 }
+
+/// Analytics on the log: a plain Kafka consumer (not the projector) reads
+/// the events topic, filters on the `event-type` header without decoding,
+/// and decodes the protobuf envelopes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plain_consumer_decodes_the_events_topic() {
+    use loyalty_proto::{Body, EventEnvelope, Message as _};
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::{Headers, Message};
+    use rdkafka::ClientConfig;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let broker = TansuBroker::start(Storage::Memory).expect("tansu");
+    let extra = vec![
+        "--kafka".to_string(),
+        broker.brokers(),
+        "--partitions".into(),
+        "2".into(),
+    ];
+    let server = Server::start_with(&dir.path().join("data"), Server::free_port(), &extra).await;
+    let api = Api::new(&server.base);
+    drive(&api).await;
+    server.stop();
+
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", broker.brokers())
+        .set("group.id", "analytics")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&["loyalty.events"]).unwrap();
+    let (mut accrued, mut decoded) = (0, 0);
+    let mut types = std::collections::BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline && decoded < 13 {
+        let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) else {
+            continue;
+        };
+        let event_type = m
+            .headers()
+            .and_then(|h| {
+                h.iter()
+                    .find(|h| h.key == "event-type")
+                    .and_then(|h| h.value)
+            })
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default();
+        let envelope =
+            EventEnvelope::decode(m.payload().unwrap_or_default()).expect("protobuf envelope");
+        assert_eq!(envelope.schema_version, loyalty_proto::SCHEMA_VERSION);
+        assert_eq!(
+            m.key(),
+            Some(format!("{}/{}", envelope.program_id, envelope.account_id).as_bytes())
+        );
+        let body = envelope.body.expect("a body");
+        assert_eq!(
+            loyalty_proto::event_type(&body),
+            event_type,
+            "the header names the body"
+        );
+        if let Body::PointsAccrued(a) = &body {
+            assert!(!a.credits.is_empty() || a.amount.is_empty());
+            accrued += 1;
+        }
+        types.insert(event_type);
+        decoded += 1;
+    }
+    // The program, 2 enrollments, 3 accruals, a redemption and its cancellation,
+    // an upgrade, a manual change, an assessment's downgrade and reset, an expiry.
+    assert_eq!(decoded, 13, "{types:?}");
+    assert_eq!(
+        accrued, 3,
+        "pos-1, hotel-1 and pos-2; rejected and retried ones wrote nothing"
+    );
+    for t in [
+        "ProgramDefined",
+        "MemberEnrolled",
+        "PointsAccrued",
+        "PointsRedeemed",
+        "RedemptionCancelled",
+        "TierChanged",
+        "PointsExpired",
+        "QualifyingReset",
+    ] {
+        assert!(types.contains(t), "{t} missing from {types:?}");
+    }
+}
