@@ -78,7 +78,11 @@ pub(crate) fn assess(ctx: &Context, as_of: Time) -> Vec<Event> {
     let points = total(&closing);
     let tx = format!("assess:{period}");
     let mut events = Vec::new();
-    let reached = def.tier_reached(points).map(|l| l.name.clone());
+    // Points earned since the period end stay, and already count toward the
+    // new period's tier: never assess below the level they reach.
+    let kept = qualifying_points(ctx) - points;
+    let deciding = points.max(kept);
+    let reached = def.tier_reached(deciding).map(|l| l.name.clone());
     let (current, target) = (
         ctx.member.tier.as_deref().and_then(|t| def.tier_index(t)),
         reached.as_deref().and_then(|t| def.tier_index(t)),
@@ -92,8 +96,12 @@ pub(crate) fn assess(ctx: &Context, as_of: Time) -> Vec<Event> {
                     from_tier: ctx.member.tier.clone().unwrap_or_default(),
                     to_tier: to,
                     kind: TierChangeKind::Assessment,
-                    reason: format!("{} {} in {period}", points.normalize(), tiers.currency),
-                    qualifying_points: points,
+                    reason: if kept > points {
+                        format!("{} {} after {period}", kept.normalize(), tiers.currency)
+                    } else {
+                        format!("{} {} in {period}", points.normalize(), tiers.currency)
+                    },
+                    qualifying_points: deciding,
                     period: Some(period),
                 },
             ));
