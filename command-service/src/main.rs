@@ -4,8 +4,6 @@
 
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
-use axum::Json;
 use clap::Parser;
 use command_service::{CommandService, SystemClock};
 use event_log::{EventLog, KafkaArgs, KafkaLog};
@@ -27,11 +25,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    event_log::service::init_tracing();
     let args = Args::parse();
     let log: Arc<dyn EventLog> = KafkaLog::connect(args.kafka.events())
         .await
@@ -42,14 +36,7 @@ async fn main() -> anyhow::Result<()> {
             .context("rebuilding state")?,
     );
     let app = command_service::http::router(service)
-        .route(
-            "/healthz",
-            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
-        )
-        .route(
-            "/readyz",
-            get(|| async { Json(serde_json::json!({"status": "ready"})) }),
-        )
+        .merge(event_log::service::health_and_ready_routes())
         .layer(DefaultBodyLimit::max(1 << 20));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

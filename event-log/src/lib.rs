@@ -29,6 +29,8 @@ mod log;
 mod partitioner;
 mod position;
 mod record;
+#[cfg(feature = "cli")]
+pub mod service;
 pub mod tansu;
 
 pub use embedded::{Durability, EmbeddedLog};

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use clap::Parser;
 use event_log::{EventLog, KafkaArgs, KafkaLog};
 use projector::{Projector, Store};
@@ -31,11 +31,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    event_log::service::init_tracing();
     let args = Args::parse();
     let log: Arc<dyn EventLog> = KafkaLog::connect(args.kafka.events())
         .await
@@ -43,21 +39,13 @@ async fn main() -> anyhow::Result<()> {
     let store = Arc::new(Store::open(&args.data_dir).context("opening the read models")?);
     let projector = Arc::new(Projector::new(store, log.partitions())?);
     let applied = projector.subscribe();
-    let health =
-        Router::new()
-            .route(
-                "/healthz",
-                get(|| async { Json(serde_json::json!({"status": "ok"})) }),
-            )
-            .route(
-                "/readyz",
-                get(move || {
-                    let applied = applied.borrow().clone();
-                    async move {
-                        Json(serde_json::json!({"status": "ready", "applied_offsets": applied}))
-                    }
-                }),
-            );
+    let health = event_log::service::health_routes().route(
+        "/readyz",
+        get(move || {
+            let applied = applied.borrow().clone();
+            async move { Json(serde_json::json!({"status": "ready", "applied_offsets": applied})) }
+        }),
+    );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .context("binding")?;

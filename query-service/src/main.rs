@@ -4,8 +4,6 @@
 //! milliseconds; the applied offsets it then reads drive `min_position`.
 
 use anyhow::Context;
-use axum::routing::get;
-use axum::Json;
 use clap::Parser;
 use projector::Store;
 use query_service::Applied;
@@ -41,11 +39,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    event_log::service::init_tracing();
     let args = Args::parse();
     let store = Arc::new(
         Store::open_follower(&args.data_dir, &args.secondary_dir)
@@ -80,14 +74,7 @@ async fn main() -> anyhow::Result<()> {
         });
     }
     let app = query_service::router(store, Applied::new(applied_rx))
-        .route(
-            "/healthz",
-            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
-        )
-        .route(
-            "/readyz",
-            get(|| async { Json(serde_json::json!({"status": "ready"})) }),
-        );
+        .merge(event_log::service::health_and_ready_routes());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .context("binding")?;
