@@ -6,44 +6,12 @@
 
 mod common;
 
-use common::Api;
+use common::{Api, Proc};
 use event_log::tansu::{Storage, TansuBroker};
 use event_log::{EventLog, KafkaConfig, KafkaLog};
 use projector::Store;
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn binary(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_loyalty")).with_file_name(name)
-}
-
-struct Proc(Child);
-
-impl Proc {
-    fn start(name: &str, args: &[String]) -> Proc {
-        let child = Command::new(binary(name))
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {name}: {e}"));
-        Proc(child)
-    }
-
-    fn kill9(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.kill9();
-    }
-}
 
 async fn wait_healthy(base: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);

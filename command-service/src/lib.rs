@@ -7,6 +7,7 @@ pub mod clock;
 pub mod encode;
 pub mod error;
 pub mod http;
+pub mod intake;
 pub mod outcome;
 pub mod rebuild;
 pub mod runs;

@@ -1,10 +1,12 @@
-//! The command service on Kafka: HTTP commands decided with ledger-core,
-//! events appended to the events topic with an idempotent producer. State is
-//! rebuilt from the topic on start.
+//! The command service on Kafka: commands over HTTP and over the commands
+//! topic, decided with ledger-core; events appended to the events topic with
+//! an idempotent producer, rejections of topic commands to the rejections
+//! topic. State is rebuilt from the events topic on start.
 
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use clap::Parser;
+use command_service::intake::{run_intake, IntakeConfig};
 use command_service::{CommandService, SystemClock};
 use event_log::{EventLog, KafkaArgs, KafkaLog};
 use std::net::SocketAddr;
@@ -35,6 +37,23 @@ async fn main() -> anyhow::Result<()> {
             .await
             .context("rebuilding state")?,
     );
+    let intake = IntakeConfig {
+        brokers: args.kafka.brokers.clone(),
+        commands_topic: args.kafka.topic("commands").topic,
+        rejections_topic: args.kafka.topic("rejections").topic,
+        group_id: format!("{}command-service", args.kafka.topic_prefix),
+        partitions: args.kafka.partitions,
+        replication_factor: args.kafka.replication_factor,
+    };
+    {
+        let service = service.clone();
+        tokio::spawn(async move {
+            if let Err(e) = run_intake(service, intake).await {
+                tracing::error!(error = %e, "the commands topic intake stopped");
+                std::process::exit(1);
+            }
+        });
+    }
     let app = command_service::http::router(service)
         .merge(event_log::service::health_and_ready_routes())
         .layer(DefaultBodyLimit::max(1 << 20));

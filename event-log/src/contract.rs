@@ -2,8 +2,10 @@
 //! log here, the Kafka log too). Each function panics on a violation.
 //! Each expects a fresh, empty log with at least two partitions.
 
+use crate::error::LogError;
 use crate::log::EventLog;
 use crate::record::{Record, StoredRecord};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 fn record(key: &str, n: usize) -> Record {
@@ -34,6 +36,13 @@ pub async fn read_all(log: &dyn EventLog, start: Vec<u64>, count: usize) -> Vec<
 /// and order; records read back intact with their headers.
 pub async fn append_and_read_back(log: &dyn EventLog) {
     let keys = ["alpha", "bravo", "charlie", "delta", "echo"];
+    for key in keys {
+        assert_eq!(
+            log.partition_for(key),
+            crate::partitioner::partition_for(key, log.partitions()),
+            "{key}: Kafka's default partitioner"
+        );
+    }
     let start = log.end_offsets().await.expect("end offsets");
     let mut expected = Vec::new();
     for n in 0..20 {
@@ -79,6 +88,19 @@ pub async fn append_and_read_back(log: &dyn EventLog) {
             "partition {p} in offset order"
         );
     }
+    for key in keys {
+        let sent: Vec<&[u8]> = expected
+            .iter()
+            .filter(|(_, _, r)| r.key == key)
+            .map(|(_, _, r)| r.payload.as_slice())
+            .collect();
+        let read: Vec<&[u8]> = got
+            .iter()
+            .filter(|g| g.key == key)
+            .map(|g| g.payload.as_slice())
+            .collect();
+        assert_eq!(read, sent, "{key}: read back in the order appended");
+    }
 }
 
 /// A batch append lands contiguously; a reader from the middle starts there.
@@ -118,6 +140,7 @@ pub async fn waiting_reader_wakes_up(log: &dyn EventLog) {
     let p = log.partition_for("late");
     let waiting = tokio::spawn(async move { reader.poll(10, Duration::from_secs(10)).await });
     tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!waiting.is_finished(), "the reader waits for a record");
     log.append(p, vec![record("late", 1)])
         .await
         .expect("append");
@@ -126,10 +149,76 @@ pub async fn waiting_reader_wakes_up(log: &dyn EventLog) {
     assert_eq!(got[0].key, "late");
 }
 
+/// Concurrent appends (what group commit batches): each gets its own
+/// offsets, in order within the append; together they fill each partition's
+/// range from the old end exactly; each reads back as written.
+pub async fn concurrent_appends_get_distinct_offsets(log: &dyn EventLog) {
+    let start = log.end_offsets().await.expect("end offsets");
+    let appends = (0..48).map(|n| {
+        let key = format!("concurrent-{}", n % 6);
+        let p = log.partition_for(&key);
+        let batch = vec![record(&key, 2 * n), record(&key, 2 * n + 1)];
+        async move {
+            let offsets = log.append(p, batch.clone()).await.expect("append");
+            (p, batch, offsets)
+        }
+    });
+    let appended = futures::future::join_all(appends).await;
+    let mut per_partition: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
+    for (p, batch, offsets) in &appended {
+        assert_eq!(offsets.len(), batch.len(), "an offset per record");
+        assert!(offsets[0] < offsets[1], "a batch keeps its order");
+        per_partition.entry(*p).or_default().extend(offsets);
+    }
+    let end = log.end_offsets().await.expect("end offsets");
+    for p in 0..log.partitions() {
+        let mut offsets = per_partition.remove(&p).unwrap_or_default();
+        offsets.sort_unstable();
+        let s = start[p as usize];
+        let want: Vec<u64> = (s..s + offsets.len() as u64).collect();
+        assert_eq!(offsets, want, "partition {p}: distinct, no gaps");
+        assert_eq!(end[p as usize], s + want.len() as u64, "partition {p} end");
+    }
+    let got = read_all(log, start, 96).await;
+    assert_eq!(got.len(), 96);
+    for (p, batch, offsets) in &appended {
+        for (r, o) in batch.iter().zip(offsets) {
+            let found = got
+                .iter()
+                .find(|g| g.partition == *p && g.offset == *o)
+                .expect("record read back");
+            assert_eq!((&found.key, &found.payload), (&r.key, &r.payload));
+        }
+    }
+}
+
+/// A reader given no start offsets reads every partition from 0.
+pub async fn reader_without_start_reads_from_zero(log: &dyn EventLog) {
+    let end = log.end_offsets().await.expect("end offsets");
+    let total: u64 = end.iter().sum();
+    let got = read_all(log, Vec::new(), total as usize).await;
+    for p in 0..log.partitions() {
+        let offsets: Vec<u64> = got
+            .iter()
+            .filter(|g| g.partition == p)
+            .map(|g| g.offset)
+            .collect();
+        assert_eq!(
+            offsets,
+            (0..end[p as usize]).collect::<Vec<_>>(),
+            "partition {p}: every record from 0"
+        );
+    }
+}
+
 /// Appending to a partition that does not exist is an error.
 pub async fn missing_partition_is_an_error(log: &dyn EventLog) {
-    let result = log.append(log.partitions() + 7, vec![record("x", 0)]).await;
-    assert!(result.is_err());
+    let missing = log.partitions() + 7;
+    let result = log.append(missing, vec![record("x", 0)]).await;
+    assert!(
+        matches!(result, Err(LogError::NoSuchPartition(p)) if p == missing),
+        "got {result:?}"
+    );
 }
 
 /// All of the above, in order.
@@ -137,5 +226,7 @@ pub async fn run_all(log: &dyn EventLog) {
     append_and_read_back(log).await;
     batch_and_read_from_middle(log).await;
     waiting_reader_wakes_up(log).await;
+    concurrent_appends_get_distinct_offsets(log).await;
+    reader_without_start_reads_from_zero(log).await;
     missing_partition_is_an_error(log).await;
 }

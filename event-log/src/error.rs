@@ -4,16 +4,21 @@
 pub enum LogError {
     #[error("log i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// Stored data that fails its checks where no crash can explain it.
     #[error("log corrupt: {0}")]
     Corrupt(String),
     #[error("no partition {0}")]
     NoSuchPartition(u32),
+    /// The log was shut down before the operation completed.
     #[error("the log is closed")]
     Closed,
     #[error("the log in {0} is used by another process")]
     Locked(String),
     #[error("record too large: {0} bytes")]
     TooLarge(usize),
+    /// A record or argument the log cannot take (nothing was written).
+    #[error("invalid: {0}")]
+    Invalid(String),
     #[error("log backend: {0}")]
     Backend(String),
 }

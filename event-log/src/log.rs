@@ -5,6 +5,8 @@ use crate::record::{Record, StoredRecord};
 use async_trait::async_trait;
 use std::time::Duration;
 
+/// An append-only log of keyed records in partitions, shaped like a Kafka
+/// topic so the embedded and the Kafka implementation are interchangeable.
 #[async_trait]
 pub trait EventLog: Send + Sync {
     fn partitions(&self) -> u32;
@@ -26,6 +28,8 @@ pub trait EventLog: Send + Sync {
     async fn reader(&self, start: Vec<u64>) -> Result<Box<dyn LogReader>, LogError>;
 }
 
+/// A consumer positioned in every partition; each `poll` moves it past what
+/// it returned. One per consumer, like a Kafka consumer with an assignment.
 #[async_trait]
 pub trait LogReader: Send {
     /// Up to `max` records, each partition's in offset order. With nothing

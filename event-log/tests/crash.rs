@@ -4,7 +4,8 @@
 //! tasks and prints each acknowledged record; the parent SIGKILLs it
 //! mid-stream, reopens the log and checks every acknowledged record.
 
-use event_log::{contract, Durability, EmbeddedLog, EventLog, Record};
+use event_log::{contract, Durability, EmbeddedLog, EventLog, Record, StoredRecord};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,22 +17,35 @@ fn payload(task: u64, n: u64) -> Vec<u8> {
     format!("task {task} record {n} {}", "x".repeat((n % 200) as usize)).into_bytes()
 }
 
+fn key(task: u64, append: u64) -> String {
+    format!("acct-{task}-{}", append % 7)
+}
+
 async fn child_writer(dir: &str) {
     let log = EmbeddedLog::open(std::path::Path::new(dir), PARTITIONS, Durability::Sync).unwrap();
     let mut tasks = Vec::new();
     for task in 0..6u64 {
         let log = log.clone();
         tasks.push(tokio::spawn(async move {
-            for n in 0.. {
-                let key = format!("acct-{task}-{}", n % 7);
-                let p = log.partition_for(&key);
-                let records = vec![Record {
-                    key,
-                    headers: vec![],
-                    payload: payload(task, n),
-                }];
+            // Append number `b` holds 1 to 3 records, numbered `n` within
+            // the task, all with the key of `b`.
+            let mut n = 0u64;
+            for b in 0u64.. {
+                let numbers: Vec<u64> = (n..n + 1 + b % 3).collect();
+                n += numbers.len() as u64;
+                let p = log.partition_for(&key(task, b));
+                let records = numbers
+                    .iter()
+                    .map(|n| Record {
+                        key: key(task, b),
+                        headers: vec![],
+                        payload: payload(task, *n),
+                    })
+                    .collect();
                 let offsets = log.append(p, records).await.unwrap();
-                println!("ACK {p} {} {task} {n}", offsets[0]);
+                for (n, offset) in numbers.iter().zip(offsets) {
+                    println!("ACK {p} {offset} {task} {n} {b}");
+                }
             }
         }));
     }
@@ -47,7 +61,8 @@ async fn acknowledged_appends_survive_kill_9() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut acked_total = 0;
+    // Every acknowledged record of every round so far: all must survive.
+    let mut acked = Vec::new();
     for round in 0..3 {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
@@ -63,50 +78,55 @@ async fn acknowledged_appends_survive_kill_9() {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
-        let mut acked = Vec::new();
+        let before = acked.len();
         let until = Instant::now() + Duration::from_millis(1200);
         while Instant::now() < until {
             let Some(Ok(line)) = lines.next() else { break };
             let parts: Vec<&str> = line.split_whitespace().collect();
-            if parts.len() == 5 && parts[0] == "ACK" {
+            if parts.len() == 6 && parts[0] == "ACK" {
                 let n: Vec<u64> = parts[1..].iter().map(|s| s.parse().unwrap()).collect();
-                acked.push((n[0] as u32, n[1], n[2], n[3]));
+                acked.push((n[0] as u32, n[1], n[2], n[3], n[4]));
             }
         }
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(
-            !acked.is_empty(),
+            acked.len() > before,
             "round {round}: the child acknowledged appends"
         );
-        acked_total += acked.len();
 
         let log = EmbeddedLog::open(dir.path(), PARTITIONS, Durability::Sync).unwrap();
         let end = log.end_offsets().await.unwrap();
         let total: u64 = end.iter().sum();
         let all = contract::read_all(&*log, vec![0; PARTITIONS as usize], total as usize).await;
         assert_eq!(all.len() as u64, total);
-        for (p, offset, task, n) in &acked {
-            let r = all
-                .iter()
-                .find(|r| r.partition == *p && r.offset == *offset)
+        let by_position: HashMap<(u32, u64), &StoredRecord> =
+            all.iter().map(|r| ((r.partition, r.offset), r)).collect();
+        for (p, offset, task, n, b) in &acked {
+            let r = by_position
+                .get(&(*p, *offset))
                 .unwrap_or_else(|| panic!("acknowledged {p}:{offset} lost"));
+            assert_eq!(r.key, key(*task, *b), "record {p}:{offset} key");
             assert_eq!(r.payload, payload(*task, *n), "record {p}:{offset} intact");
         }
-        // The log still accepts appends after the crash.
-        log.append(
-            0,
-            vec![Record {
-                key: "after".into(),
-                headers: vec![],
-                payload: b"ok".to_vec(),
-            }],
-        )
-        .await
-        .unwrap();
+        // The log still accepts appends after the crash, right at the end.
+        let offsets = log
+            .append(
+                0,
+                vec![Record {
+                    key: "after".into(),
+                    headers: vec![],
+                    payload: b"ok".to_vec(),
+                }],
+            )
+            .await
+            .unwrap();
+        assert_eq!(offsets, vec![end[0]]);
     }
+    println!("{} acknowledged records checked after 3 kills", acked.len());
     assert!(
-        acked_total > 50,
-        "enough writes happened to mean something: {acked_total}"
+        acked.len() > 50,
+        "enough writes happened to mean something: {}",
+        acked.len()
     );
 }

@@ -10,6 +10,7 @@
 
 pub mod codec;
 pub mod command;
+pub mod command_codec;
 pub mod decide;
 pub mod event;
 pub mod fingerprint;

@@ -13,7 +13,7 @@ pub mod v1 {
 
 pub use prost::Message;
 pub use v1::event_envelope::Body;
-pub use v1::EventEnvelope;
+pub use v1::{CommandEnvelope, CommandRejected, EventEnvelope};
 
 /// Short name of an event kind, used as the log record's `event-type` header.
 pub fn event_type(body: &Body) -> &'static str {

@@ -179,3 +179,35 @@ impl Api {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 }
+
+/// A binary of the workspace, next to `loyalty`.
+pub fn binary(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_loyalty")).with_file_name(name)
+}
+
+/// A service process that is killed (-9) and reaped when dropped.
+pub struct Proc(Child);
+
+impl Proc {
+    pub fn start(name: &str, args: &[String]) -> Proc {
+        let child = Command::new(binary(name))
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {name}: {e}"));
+        Proc(child)
+    }
+
+    pub fn kill9(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}

@@ -1,9 +1,12 @@
-//! The embedded log: partition files in a directory (format and fsync
-//! policy in the crate docs).
+//! The embedded log: one append-only file per partition in a directory, a
+//! group-committing writer thread per partition, readers on the synced
+//! prefix (format, fsync policy and recovery in the crate docs).
 
+mod directory;
 mod frame;
 mod partition;
 mod reader;
+mod recovery;
 mod writer;
 
 use crate::error::LogError;
@@ -13,126 +16,121 @@ use async_trait::async_trait;
 use partition::Partition;
 use std::fs::{File, OpenOptions};
 use std::path::Path;
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
 use tokio::sync::{oneshot, watch};
 
 /// When an append counts as done.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
-    /// After `fdatasync` (group commit). Survives a machine crash.
+    /// After `fdatasync` of the group it was written with: survives a
+    /// machine crash or power loss.
     #[default]
     Sync,
-    /// After `write` to the OS. Survives a process crash, not a machine crash.
+    /// After `write` to the OS, without any sync. Survives the process being
+    /// killed, but a machine crash or power loss may lose acknowledged
+    /// appends (the tail of each partition). For benchmarks and tests only.
     Buffered,
 }
 
+/// What readers share with the log.
 pub(crate) struct Shared {
     pub partitions: Vec<Arc<Partition>>,
+    /// Bumped after every commit, to wake waiting readers.
     pub generation: watch::Sender<u64>,
 }
 
+/// A durable event log in a local directory.
+///
+/// Dropping it stops the writer threads cleanly: appends already queued are
+/// written and answered first (drop waits for them), then the directory
+/// lock is released. Readers keep working on what was committed.
 pub struct EmbeddedLog {
     shared: Arc<Shared>,
-    writers: Vec<Mutex<mpsc::Sender<writer::AppendRequest>>>,
+    writers: Vec<mpsc::Sender<writer::AppendRequest>>,
+    threads: Vec<JoinHandle<()>>,
     /// Held for the life of the log: one process per log directory.
     _lock: File,
 }
 
-const META: &str = "meta";
-
 impl EmbeddedLog {
-    /// Opens (or creates) a log in `dir`. A new log gets `partitions`
-    /// partitions; an existing one keeps the count recorded in its `meta`.
+    /// Opens (or creates) the log in `dir`. A new log gets `partitions`
+    /// partitions; an existing one keeps the count recorded in its `meta`
+    /// file (as a Kafka topic keeps its own), whatever `partitions` says.
+    ///
+    /// Every partition file is checked and a torn or corrupt tail cut (see
+    /// the crate docs). Fails with [`LogError::Locked`] if another
+    /// `EmbeddedLog` (in any process) has the directory open.
     pub fn open(
         dir: &Path,
         partitions: u32,
         durability: Durability,
     ) -> Result<Arc<Self>, LogError> {
         std::fs::create_dir_all(dir)?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join("LOCK"))?;
-        if lock.try_lock().is_err() {
-            return Err(LogError::Locked(dir.display().to_string()));
-        }
-        let partitions = partition_count(dir, partitions)?;
+        let lock = directory::lock(dir)?;
+        let partitions = directory::partition_count(dir, partitions)?;
         let (generation, _) = watch::channel(0u64);
         let mut parts = Vec::new();
         let mut files = Vec::new();
         for id in 0..partitions {
-            let path = dir.join(format!("partition-{id:05}.log"));
+            let path = directory::partition_path(dir, id);
             let file = OpenOptions::new()
                 .create(true)
+                .truncate(false)
                 .read(true)
-                .append(true)
+                .write(true)
                 .open(&path)?;
-            let (index, valid) = frame::scan(&file)?;
-            let size = file.metadata()?.len();
-            if size > valid {
-                tracing::warn!(
-                    partition = id,
-                    dropped_bytes = size - valid,
-                    "cutting a torn tail off the log"
-                );
-                file.set_len(valid)?;
-                file.sync_all()?;
-            }
+            let recovered = recovery::recover(id, &file)?;
             parts.push(Arc::new(Partition::new(
                 id,
-                path,
-                index,
+                File::open(&path)?,
+                recovered.positions,
+                recovered.len,
                 generation.clone(),
             )));
-            files.push((file, valid));
+            files.push((file, recovered.len));
         }
-        let writers = parts
-            .iter()
-            .zip(files)
-            .map(|(p, (file, len))| writer::spawn(p.clone(), file, len, durability).map(Mutex::new))
-            .collect::<Result<Vec<_>, _>>()?;
+        // New partition files must survive a crash along with their data.
+        directory::sync(dir)?;
+        let mut writers = Vec::new();
+        let mut threads = Vec::new();
+        for (p, (file, len)) in parts.iter().zip(files) {
+            let (tx, thread) = writer::spawn(p.clone(), file, len, durability)?;
+            writers.push(tx);
+            threads.push(thread);
+        }
         Ok(Arc::new(EmbeddedLog {
             shared: Arc::new(Shared {
                 partitions: parts,
                 generation,
             }),
             writers,
+            threads,
             _lock: lock,
         }))
     }
 
-    /// Opens an existing log with the partition count it was created with.
+    /// Opens an existing log with the partition count it was created with;
+    /// fails if `dir` holds no log.
     pub fn open_existing(dir: &Path, durability: Durability) -> Result<Arc<Self>, LogError> {
-        if !dir.join(META).exists() {
-            return Err(LogError::Corrupt(format!("no log in {}", dir.display())));
+        if !directory::exists(dir) {
+            return Err(LogError::Io(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("no log in {}", dir.display()),
+            )));
         }
         Self::open(dir, 1, durability)
     }
 }
 
-/// The recorded partition count, or records `wanted` for a new log.
-fn partition_count(dir: &Path, wanted: u32) -> Result<u32, LogError> {
-    let meta = dir.join(META);
-    if let Ok(text) = std::fs::read_to_string(&meta) {
-        return text
-            .trim()
-            .strip_prefix("partitions=")
-            .and_then(|n| n.parse().ok())
-            .filter(|n| *n > 0)
-            .ok_or_else(|| LogError::Corrupt(format!("unreadable {}", meta.display())));
+impl Drop for EmbeddedLog {
+    fn drop(&mut self) {
+        // Closing the queues ends each writer once it has drained them.
+        self.writers.clear();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
     }
-    if wanted == 0 {
-        return Err(LogError::Corrupt(
-            "a log needs at least one partition".into(),
-        ));
-    }
-    let tmp = dir.join("meta.tmp");
-    std::fs::write(&tmp, format!("partitions={wanted}\n"))?;
-    File::open(&tmp)?.sync_all()?;
-    std::fs::rename(&tmp, &meta)?;
-    File::open(dir)?.sync_all()?;
-    Ok(wanted)
 }
 
 #[async_trait]
@@ -142,23 +140,18 @@ impl EventLog for EmbeddedLog {
     }
 
     async fn append(&self, partition: u32, records: Vec<Record>) -> Result<Vec<u64>, LogError> {
-        if records.is_empty() {
-            return Ok(Vec::new());
-        }
-        if let Some(r) = records
-            .iter()
-            .find(|r| frame::framed_len(r) > frame::MAX_BODY)
-        {
-            return Err(LogError::TooLarge(frame::framed_len(r)));
-        }
         let writer = self
             .writers
             .get(partition as usize)
             .ok_or(LogError::NoSuchPartition(partition))?;
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        for record in &records {
+            frame::check(record)?;
+        }
         let (reply, answer) = oneshot::channel();
         writer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
             .send(writer::AppendRequest { records, reply })
             .map_err(|_| LogError::Closed)?;
         answer.await.map_err(|_| LogError::Closed)?

@@ -1,71 +1,113 @@
-//! One partition's file and its in-memory index (offset -> byte position).
+//! One partition as readers see it: the durable part of its file and the
+//! in-memory index (offset -> byte position) the writer extends after each
+//! sync. Readers never see a record before it is durable.
 
-use super::frame::{decode_body, parse_header, HEADER};
+use super::frame::decode;
 use crate::error::LogError;
 use crate::record::StoredRecord;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::path::PathBuf;
 use std::sync::RwLock;
 use tokio::sync::watch;
 
+/// Bytes one read pulls in at most (a larger single record is still read).
+const READ_BYTES: u64 = 1 << 20;
+
 pub struct Partition {
     pub id: u32,
-    pub path: PathBuf,
-    /// Byte position of every durable record.
-    index: RwLock<Vec<u64>>,
-    /// Bumped after every commit of any partition, to wake readers.
+    /// A read handle shared by every reader (positioned reads need no seek).
+    file: File,
+    durable: RwLock<Durable>,
+    /// Bumped after every commit of any partition, to wake waiting readers.
     generation: watch::Sender<u64>,
 }
 
+/// The synced prefix of the file.
+struct Durable {
+    /// Byte position of every durable record (index = offset).
+    positions: Vec<u64>,
+    /// Byte length of the durable prefix.
+    len: u64,
+}
+
 impl Partition {
-    pub fn new(id: u32, path: PathBuf, index: Vec<u64>, generation: watch::Sender<u64>) -> Self {
+    pub fn new(
+        id: u32,
+        file: File,
+        positions: Vec<u64>,
+        len: u64,
+        generation: watch::Sender<u64>,
+    ) -> Self {
         Partition {
             id,
-            path,
-            index: RwLock::new(index),
+            file,
+            durable: RwLock::new(Durable { positions, len }),
             generation,
         }
     }
 
     /// Number of durable records (the next offset).
     pub fn end(&self) -> u64 {
-        self.index.read().unwrap_or_else(|e| e.into_inner()).len() as u64
+        self.durable
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .positions
+            .len() as u64
     }
 
-    /// Makes newly written records visible; returns the first one's offset.
-    pub fn publish(&self, positions: &[u64]) -> u64 {
+    /// Makes records written (and synced) at `positions` visible, the file's
+    /// durable prefix now being `len` bytes; returns the first one's offset.
+    pub fn publish(&self, positions: &[u64], len: u64) -> u64 {
         let first = {
-            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
-            let first = index.len() as u64;
-            index.extend_from_slice(positions);
+            let mut durable = self.durable.write().unwrap_or_else(|e| e.into_inner());
+            let first = durable.positions.len() as u64;
+            durable.positions.extend_from_slice(positions);
+            durable.len = len;
             first
         };
-        self.generation.send_modify(|g| *g += 1);
+        self.generation.send_modify(|g| *g = g.wrapping_add(1));
         first
     }
 
-    /// Reads up to `max` records from `from`, only durable ones.
-    pub fn read(&self, file: &File, from: u64, max: usize) -> Result<Vec<StoredRecord>, LogError> {
-        let positions: Vec<u64> = {
-            let index = self.index.read().unwrap_or_else(|e| e.into_inner());
-            let start = (from as usize).min(index.len());
-            let end = start.saturating_add(max).min(index.len());
-            index[start..end].to_vec()
-        };
-        let mut out = Vec::with_capacity(positions.len());
-        for (i, pos) in positions.into_iter().enumerate() {
-            let offset = from + i as u64;
-            let mut header = [0u8; HEADER];
-            file.read_exact_at(&mut header, pos)?;
-            let corrupt = || LogError::Corrupt(format!("partition {} offset {offset}", self.id));
-            let (len, crc) = parse_header(&header).ok_or_else(corrupt)?;
-            let mut body = vec![0u8; len];
-            file.read_exact_at(&mut body, pos + HEADER as u64)?;
-            if crc32fast::hash(&body) != crc {
-                return Err(corrupt());
+    /// Up to `max` durable records from offset `from`, with one positioned
+    /// read of the contiguous bytes (bounded by [`READ_BYTES`]). Blocking.
+    pub fn read(&self, from: u64, max: usize) -> Result<Vec<StoredRecord>, LogError> {
+        let (start, end, count) = {
+            let durable = self.durable.read().unwrap_or_else(|e| e.into_inner());
+            let positions = &durable.positions;
+            let Ok(first) = usize::try_from(from) else {
+                return Ok(Vec::new());
+            };
+            if first >= positions.len() || max == 0 {
+                return Ok(Vec::new());
             }
-            out.push(decode_body(self.id, offset, &body).ok_or_else(corrupt)?);
+            let limit = first.saturating_add(max).min(positions.len());
+            let start = positions[first];
+            let mut stop = first + 1;
+            while stop < limit && positions[stop] - start < READ_BYTES {
+                stop += 1;
+            }
+            let end = positions.get(stop).copied().unwrap_or(durable.len);
+            (start, end, stop - first)
+        };
+        let corrupt = |offset: u64| {
+            LogError::Corrupt(format!(
+                "partition {} offset {offset}: the record does not decode",
+                self.id
+            ))
+        };
+        let len = usize::try_from(end - start).map_err(|_| corrupt(from))?;
+        let mut buf = vec![0u8; len];
+        self.file.read_exact_at(&mut buf, start)?;
+        let mut out = Vec::with_capacity(count);
+        let mut rest = buf.as_slice();
+        for offset in from..from + count as u64 {
+            let (record, after) = decode(self.id, offset, rest).ok_or_else(|| corrupt(offset))?;
+            out.push(record);
+            rest = after;
+        }
+        if !rest.is_empty() {
+            return Err(corrupt(from + count as u64 - 1));
         }
         Ok(out)
     }

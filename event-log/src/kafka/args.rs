@@ -21,9 +21,14 @@ pub struct KafkaArgs {
 impl KafkaArgs {
     /// The events topic's configuration.
     pub fn events(&self) -> KafkaConfig {
+        self.topic("events")
+    }
+
+    /// Configuration of the topic `<prefix><name>`.
+    pub fn topic(&self, name: &str) -> KafkaConfig {
         KafkaConfig {
             brokers: self.brokers.clone(),
-            topic: format!("{}events", self.topic_prefix),
+            topic: format!("{}{name}", self.topic_prefix),
             partitions: self.partitions,
             replication_factor: self.replication_factor,
         }

@@ -43,6 +43,11 @@ pub fn decide(
     validate::command(program, command)?;
     let fingerprint = fingerprint(command);
     let Some(member) = member else {
+        if !crate::ids::valid_id(member_id) {
+            return Err(Rejection::invalid(
+                "member id must be 1-128 of A-Z a-z 0-9 . _ - : @",
+            ));
+        }
         return match command {
             MemberCommand::Enroll {
                 member_type,
