@@ -6,7 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-cargo build --workspace --bins --quiet
+install_tansu
+# The same build (and feature set) as `cargo test --workspace --all-targets`,
+# so the images and the tests share one set of artifacts.
+cargo build --workspace --all-targets --quiet
 
 context_root="$LOYALTY_CACHE/images"
 mkdir -p "$context_root"

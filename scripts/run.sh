@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-cargo build --bin loyalty
+# The same build as the tests (one feature set, one cache of RocksDB).
+cargo build --workspace --all-targets
 exec "$CARGO_TARGET_DIR/debug/loyalty" serve "$@"

@@ -23,13 +23,16 @@ fi
 
 command -v cargo >/dev/null || { echo "setup: cargo (Rust toolchain) is required" >&2; exit 1; }
 
-# Tansu 0.6.0, the Kafka-protocol broker the Kafka-mode tests run against
-# (about 10 minutes to build the first time; then cached).
+# Tansu 0.6.0, the Kafka-protocol broker the Kafka-mode tests and images use
+# (about 10 minutes to build the first time; then cached). Called by the
+# scripts that need it.
 TANSU_ROOT="$LOYALTY_CACHE/tansu"
 export TANSU_BIN="$TANSU_ROOT/bin/tansu"
-if [ ! -x "$TANSU_BIN" ] || [ "$(cat "$TANSU_ROOT/.version" 2>/dev/null)" != "0.6.0" ]; then
-    echo "setup: installing the Tansu 0.6.0 broker from crates.io into $TANSU_ROOT" >&2
-    CARGO_TARGET_DIR="$LOYALTY_CACHE/tansu-build" cargo install tansu --version 0.6.0 --locked \
-        --features dynostore,libsql --root "$TANSU_ROOT" --quiet
-    echo "0.6.0" > "$TANSU_ROOT/.version"
-fi
+install_tansu() {
+    if [ ! -x "$TANSU_BIN" ] || [ "$(cat "$TANSU_ROOT/.version" 2>/dev/null)" != "0.6.0" ]; then
+        echo "setup: installing the Tansu 0.6.0 broker from crates.io into $TANSU_ROOT" >&2
+        CARGO_TARGET_DIR="$LOYALTY_CACHE/tansu-build" cargo install tansu --version 0.6.0 --locked \
+            --features dynostore,libsql --root "$TANSU_ROOT" --quiet
+        echo "0.6.0" > "$TANSU_ROOT/.version"
+    fi
+}
