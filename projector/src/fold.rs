@@ -51,14 +51,12 @@ pub fn fold(
         );
         return Ok(false);
     }
-    let mut f = MemberFold {
+    MemberFold {
         ov,
         program,
         member: member_id,
-        movements: BTreeMap::new(),
-    };
-    f.body(event)?;
-    let MemberFold { movements, .. } = f;
+    }
+    .body(event)?;
     let view = ov.member(program, member_id)?;
     let Some(view) = view.as_mut() else {
         return Ok(true);
@@ -88,10 +86,10 @@ pub fn fold(
         t.outstanding += *available;
         t.arrears += *arrears;
     }
-    let mut movements = movements;
-    for (currency, available, _) in deltas {
-        movements.insert(currency, available);
-    }
+    let movements = deltas
+        .into_iter()
+        .map(|(currency, available, _)| (currency, available))
+        .collect();
     let entry = LedgerEntry {
         sequence: meta.sequence,
         position: at.position(),
@@ -187,7 +185,6 @@ struct MemberFold<'a, 'o> {
     ov: &'a mut Overlay<'o>,
     program: &'a str,
     member: &'a str,
-    movements: BTreeMap<String, Decimal>,
 }
 
 impl MemberFold<'_, '_> {
