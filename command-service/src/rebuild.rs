@@ -8,7 +8,7 @@
 use crate::encode::{account_key, decode, PROGRAM_ACCOUNT};
 use crate::error::CommandError;
 use crate::service::{apply_member, CommandService};
-use event_log::{EventLog, StoredRecord};
+use event_log::{EventLog, SnapshotReader, StoredRecord};
 use ledger_core::codec::from_envelope;
 use ledger_core::Event;
 use std::time::Duration;
@@ -18,33 +18,22 @@ const BATCH: usize = 10_000;
 
 /// Reads the whole log (up to its end at start) into the service's state.
 pub(crate) async fn replay(service: &CommandService) -> Result<(), CommandError> {
-    let log = &service.log;
-    let end = log.end_offsets().await?;
-    let total: u64 = end.iter().sum();
-    if total == 0 {
-        return Ok(());
-    }
     let started = std::time::Instant::now();
-    let mut reader = log.reader(vec![0; end.len()]).await?;
-    let mut done = vec![0u64; end.len()];
+    let mut snapshot = SnapshotReader::open(&*service.log, BATCH).await?;
     let mut applied = 0u64;
-    while done.iter().zip(&end).any(|(d, e)| d < e) {
-        let batch = reader.poll(BATCH, Duration::from_millis(500)).await?;
-        for record in batch {
-            let p = record.partition as usize;
-            if record.offset >= end[p] {
-                continue;
-            }
-            done[p] = record.offset + 1;
-            apply_record(service, &record).await?;
-            applied += 1;
+    while let Some(batch) = snapshot.next_batch().await? {
+        for record in &batch {
+            apply_record(service, record).await?;
         }
+        applied += batch.len() as u64;
     }
-    info!(
-        events = applied,
-        secs = started.elapsed().as_secs_f64(),
-        "command state rebuilt from the log"
-    );
+    if applied > 0 {
+        info!(
+            events = applied,
+            secs = started.elapsed().as_secs_f64(),
+            "command state rebuilt from the log"
+        );
+    }
     Ok(())
 }
 

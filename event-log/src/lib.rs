@@ -42,6 +42,7 @@ mod position;
 mod record;
 #[cfg(feature = "cli")]
 pub mod service;
+mod snapshot;
 pub mod tansu;
 
 pub use embedded::{Durability, EmbeddedLog};
@@ -53,3 +54,4 @@ pub use log::{EventLog, LogReader};
 pub use partitioner::{murmur2, partition_for};
 pub use position::{PositionError, Positions};
 pub use record::{Record, StoredRecord};
+pub use snapshot::SnapshotReader;

@@ -2,8 +2,7 @@
 
 use crate::runner::{apply_records, BATCH};
 use crate::store::{Store, StoreError};
-use event_log::EventLog;
-use std::time::Duration;
+use event_log::{EventLog, SnapshotReader};
 
 /// Rebuilds `store` (expected empty) from the start of the log up to its
 /// current end; `progress` is told the number of events done after each batch.
@@ -12,21 +11,11 @@ pub async fn rebuild(
     store: &Store,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, StoreError> {
-    let end = log.end_offsets().await?;
-    let mut reader = log.reader(vec![0; end.len()]).await?;
-    let mut done = vec![0u64; end.len()];
+    let mut snapshot = SnapshotReader::open(log, BATCH).await?;
     let mut total = 0u64;
-    while done.iter().zip(&end).any(|(d, e)| d < e) {
-        let mut batch = reader.poll(BATCH, Duration::from_millis(500)).await?;
-        batch.retain(|r| r.offset < end[r.partition as usize]);
-        for r in &batch {
-            done[r.partition as usize] = r.offset + 1;
-        }
-        if batch.is_empty() {
-            continue;
-        }
-        total += batch.len() as u64;
+    while let Some(batch) = snapshot.next_batch().await? {
         apply_records(store, &batch)?;
+        total += batch.len() as u64;
         progress(total);
     }
     Ok(total)

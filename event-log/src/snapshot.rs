@@ -1,0 +1,46 @@
+//! Reading a log from the start up to where it ended when reading began:
+//! what every rebuild (projector, command-side state) does.
+
+use crate::error::LogError;
+use crate::log::{EventLog, LogReader};
+use crate::record::StoredRecord;
+use std::time::Duration;
+
+pub struct SnapshotReader {
+    reader: Box<dyn LogReader>,
+    end: Vec<u64>,
+    done: Vec<u64>,
+    batch: usize,
+}
+
+impl SnapshotReader {
+    /// Starts at offset 0 of every partition; stops at today's end offsets.
+    pub async fn open(log: &dyn EventLog, batch: usize) -> Result<Self, LogError> {
+        let end = log.end_offsets().await?;
+        let reader = log.reader(vec![0; end.len()]).await?;
+        Ok(SnapshotReader {
+            reader,
+            done: vec![0; end.len()],
+            end,
+            batch,
+        })
+    }
+
+    /// The next non-empty batch, or `None` once every partition reached its end.
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<StoredRecord>>, LogError> {
+        while self.done.iter().zip(&self.end).any(|(d, e)| d < e) {
+            let mut batch = self
+                .reader
+                .poll(self.batch, Duration::from_millis(500))
+                .await?;
+            batch.retain(|r| r.offset < self.end[r.partition as usize]);
+            for r in &batch {
+                self.done[r.partition as usize] = r.offset + 1;
+            }
+            if !batch.is_empty() {
+                return Ok(Some(batch));
+            }
+        }
+        Ok(None)
+    }
+}
