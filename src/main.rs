@@ -4,13 +4,17 @@
 //!   (command side, projector, query side on one port), sample program loaded.
 //! - `loyalty rebuild`: rebuild the read models from log position 0.
 //! - `loyalty simulate`: drive realistic traffic through the HTTP API.
+//! - `loyalty load`: drive the commands topic (Kafka mode) and report throughput.
+//! - `loyalty verify`: prove a projector's read models equal a fold of the topic.
 
 mod embedded;
+mod load;
 mod rebuild;
 mod sample;
 mod serve;
 mod simulate;
 mod status;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,6 +38,10 @@ enum Command {
     Rebuild(rebuild::RebuildArgs),
     /// Drive realistic traffic through the HTTP API and report throughput.
     Simulate(simulate::SimulateArgs),
+    /// Send commands through the commands topic (Kafka mode) and report throughput and latency.
+    Load(load::LoadArgs),
+    /// Check that a projector's read models equal a pure fold of the events topic (Kafka).
+    Verify(verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +59,8 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Rebuild(args) => rebuild::run(args).await,
             Command::Simulate(args) => simulate::run(args).await,
+            Command::Verify(args) => verify::run(args).await,
+            Command::Load(args) => load::run(args).await,
         }
     });
     match result {

@@ -113,6 +113,7 @@ async fn the_stack_runs_as_containers_and_survives_a_projector_replacement() {
         queries.get_host_port_ipv4(8081).await.unwrap()
     ));
 
+    cmd.wait_owning(4).await;
     let program: Value = serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
     until_ok("defining the program", async || {
         let r = cmd

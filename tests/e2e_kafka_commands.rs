@@ -124,23 +124,11 @@ async fn every_topic_command_ends_as_events_or_a_rejection() {
         ],
     );
     let api = common::Api::new(&format!("http://127.0.0.1:{port}"));
-    let deadline = Instant::now() + Duration::from_secs(60);
+    api.wait_owning(4).await;
     let program: serde_json::Value =
         serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
-    loop {
-        if let Ok(r) = api
-            .http
-            .put(format!("{}/v1/programs/fx", api.base))
-            .json(&program)
-            .send()
-            .await
-        {
-            assert!(r.status().is_success());
-            break;
-        }
-        assert!(Instant::now() < deadline, "command-service did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (s, b) = api.put("/v1/programs/fx", program).await;
+    assert_eq!(s, 200, "{b}");
 
     // Several producers at once, plus one undecodable record.
     let mut tasks = Vec::new();

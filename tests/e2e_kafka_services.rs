@@ -57,7 +57,7 @@ async fn separate_services_on_kafka_survive_a_projector_kill() {
         &with(&["--listen", &format!("127.0.0.1:{cmd_port}")]),
     );
     let cmd = Api::new(&format!("http://127.0.0.1:{cmd_port}"));
-    wait_healthy(&cmd.base).await;
+    cmd.wait_owning(3).await;
     let projector_args = with(&[
         "--listen",
         &format!("127.0.0.1:{proj_port}"),
@@ -125,8 +125,20 @@ async fn separate_services_on_kafka_survive_a_projector_kill() {
         assert_eq!(s, 201, "{b}");
         last = b["position"].as_str().unwrap().to_string();
     }
-    let (s, stats) = query.get(&format!("{p}/stats?min_position={last}")).await;
-    assert_eq!(s, 200, "{stats}");
+    // The restarted projector gets its partitions once the group has dropped
+    // the killed member (session timeout), then catches up.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let stats = loop {
+        let (s, stats) = query.get(&format!("{p}/stats?min_position={last}")).await;
+        if s == 200 {
+            break stats;
+        }
+        assert_eq!(s, 503, "{stats}");
+        assert!(
+            Instant::now() < deadline,
+            "the projector never caught up: {stats}"
+        );
+    };
     assert_eq!(stats["members"], 20);
 
     // Wait until the projector has applied the end of every partition, stop

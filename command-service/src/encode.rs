@@ -20,15 +20,24 @@ pub fn account_key(program_id: &str, account_id: &str) -> String {
     format!("{program_id}/{account_id}")
 }
 
-/// Records for events of one account, numbered from `first_sequence`.
+/// Who writes a group of events, and when.
+#[derive(Clone, Copy, Debug)]
+pub struct Writer<'a> {
+    pub id: &'a str,
+    pub recorded_at: Time,
+}
+
+/// Records for one command's events of one account, numbered from
+/// `first_sequence`: one group (see `ledger_core::sequence`).
 pub fn records(
+    writer: Writer<'_>,
     program_id: &str,
     account_id: &str,
     first_sequence: u64,
     events: &[Event],
-    recorded_at: Time,
 ) -> Vec<Record> {
     let key = account_key(program_id, account_id);
+    let group_last = first_sequence + events.len().saturating_sub(1) as u64;
     events
         .iter()
         .enumerate()
@@ -38,7 +47,10 @@ pub fn records(
                 program_id: program_id.to_string(),
                 account_id: account_id.to_string(),
                 sequence: first_sequence + i as u64,
-                recorded_at,
+                group_first: first_sequence,
+                group_last,
+                writer_id: writer.id.to_string(),
+                recorded_at: writer.recorded_at,
             };
             Record {
                 key: key.clone(),

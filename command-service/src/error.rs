@@ -11,6 +11,12 @@ pub enum CommandError {
     Rejected(#[from] Rejection),
     #[error("event log: {0}")]
     Log(#[from] LogError),
+    /// Another instance owns the partition (Kafka mode).
+    #[error("partition {partition} is owned by another command-service instance")]
+    NotOwner { partition: u32 },
+    /// Other writers' events kept taking this command's place on the log.
+    #[error("partition {partition} is contended by another writer; retry")]
+    Contended { partition: u32 },
     #[error("undecodable event at {partition}:{offset}: {source}")]
     Codec {
         partition: u32,

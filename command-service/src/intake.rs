@@ -4,19 +4,28 @@
 //! on the rejections topic for each one that produced no events. Offsets are
 //! committed after a command is settled, so a crash re-delivers it and the
 //! transaction id makes the retry harmless.
+//!
+//! The group's assignment is also the writer's ownership of events
+//! partitions (see `ownership`): a command is decided only once its
+//! partition is owned, and one whose partition was revoked meanwhile is left
+//! uncommitted for its new owner.
 
 use crate::error::CommandError;
+use crate::ownership::{Change, GroupContext};
 use crate::service::CommandService;
-use event_log::{ensure_topic, KafkaConfig};
+use event_log::{ensure_topic, EventLog, KafkaConfig, KafkaLog};
 use ledger_core::command_codec::member_command;
 use ledger_core::Rejection;
 use loyalty_proto::{CommandEnvelope, CommandRejected, Message as _};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::message::{Message, OwnedMessage};
 use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{Offset, TopicPartitionList};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc;
 use tracing::{error, info_span, warn, Instrument};
 
 /// Where commands come from and rejections go.
@@ -36,50 +45,140 @@ pub enum IntakeError {
     Kafka(#[from] rdkafka::error::KafkaError),
     #[error("log: {0}")]
     Log(#[from] event_log::LogError),
+    #[error("the commands topic has {commands} partitions, the events topic {events}: they must match for partition ownership")]
+    PartitionMismatch { commands: u32, events: u32 },
 }
 
-/// Consumes the commands topic until the process ends.
+/// Consumes the commands topic until the process ends, reporting the
+/// group's assignment changes on `changes`.
 pub async fn run_intake(
     service: Arc<CommandService>,
     config: IntakeConfig,
+    changes: mpsc::UnboundedSender<Change>,
 ) -> Result<(), IntakeError> {
     for topic in [&config.commands_topic, &config.rejections_topic] {
-        ensure_topic(&KafkaConfig {
-            brokers: config.brokers.clone(),
-            topic: topic.clone(),
-            partitions: config.partitions,
-            replication_factor: config.replication_factor,
-        })
-        .await?;
+        ensure_topic(&topic_config(&config, topic)).await?;
     }
-    let consumer: StreamConsumer = ClientConfig::new()
+    let commands = KafkaLog::connect(topic_config(&config, &config.commands_topic))
+        .await?
+        .partitions();
+    let events = service.log().partitions();
+    if commands != events {
+        return Err(IntakeError::PartitionMismatch { commands, events });
+    }
+    let consumer: StreamConsumer<GroupContext> = ClientConfig::new()
         .set("bootstrap.servers", &config.brokers)
         .set("group.id", &config.group_id)
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
-        .create()?;
+        // A dead instance's partitions move on after 10 s, not librdkafka's 45 s.
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "1000")
+        .create_with_context(GroupContext::new(changes))?;
     consumer.subscribe(&[&config.commands_topic])?;
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", &config.brokers)
         .set("enable.idempotence", "true")
         .set("acks", "all")
         .create()?;
+    let intake = Arc::new(Intake {
+        service,
+        consumer,
+        producer,
+        rejections: config.rejections_topic.clone(),
+    });
+    // One worker per partition: a partition's commands in order, partitions in parallel.
+    let mut workers: HashMap<u32, mpsc::Sender<OwnedMessage>> = HashMap::new();
     loop {
-        let message = consumer.recv().await?;
-        settle(&service, &producer, &config.rejections_topic, &message).await;
-        if let Err(e) = consumer.commit_message(&message, CommitMode::Async) {
-            warn!(error = %e, "committing the commands offset failed; the command may be re-delivered");
+        let message = match intake.consumer.recv().await {
+            Ok(m) => m.detach(),
+            Err(e) => {
+                // librdkafka reconnects by itself (a broker restart, a leader move).
+                warn!(error = %e, "commands consumer error; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        let partition = message.partition() as u32;
+        let worker = workers.entry(partition).or_insert_with(|| {
+            let (tx, rx) = mpsc::channel(WORKER_QUEUE);
+            tokio::spawn(intake.clone().work(partition, rx));
+            tx
+        });
+        if worker.send(message).await.is_err() {
+            workers.remove(&partition);
         }
     }
 }
 
-/// Decides one command; retries infrastructure failures until it is settled.
+/// Commands queued per partition worker.
+const WORKER_QUEUE: usize = 1024;
+
+struct Intake {
+    service: Arc<CommandService>,
+    consumer: StreamConsumer<GroupContext>,
+    producer: FutureProducer,
+    rejections: String,
+}
+
+impl Intake {
+    /// Settles one partition's commands in order, committing each once settled.
+    async fn work(self: Arc<Self>, partition: u32, mut queue: mpsc::Receiver<OwnedMessage>) {
+        while let Some(message) = queue.recv().await {
+            if !owned_while_assigned(&self.service, self.consumer.context(), partition).await {
+                continue;
+            }
+            if !settle(&self.service, &self.producer, &self.rejections, &message).await {
+                continue;
+            }
+            if let Err(e) = self.commit(&message) {
+                warn!(error = %e, "committing the commands offset failed; the command may be re-delivered");
+            }
+        }
+    }
+
+    fn commit(&self, m: &OwnedMessage) -> rdkafka::error::KafkaResult<()> {
+        let mut next = TopicPartitionList::new();
+        next.add_partition_offset(m.topic(), m.partition(), Offset::Offset(m.offset() + 1))?;
+        self.consumer.commit(&next, CommitMode::Async)
+    }
+}
+
+fn topic_config(config: &IntakeConfig, topic: &str) -> KafkaConfig {
+    KafkaConfig {
+        brokers: config.brokers.clone(),
+        topic: topic.to_string(),
+        partitions: config.partitions,
+        replication_factor: config.replication_factor,
+    }
+}
+
+/// Waits until the service owns `partition` (its state is being brought up
+/// to date); false once the group has taken the partition away.
+async fn owned_while_assigned(
+    service: &CommandService,
+    group: &GroupContext,
+    partition: u32,
+) -> bool {
+    loop {
+        if service.owns(partition).await {
+            return true;
+        }
+        if !group.is_assigned(partition) {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Decides one command; retries infrastructure failures until it is
+/// settled (true), or gives it up to the partition's new owner (false).
 async fn settle(
     service: &CommandService,
     producer: &FutureProducer,
     rejections: &str,
-    m: &BorrowedMessage<'_>,
-) {
+    m: &OwnedMessage,
+) -> bool {
     let envelope = CommandEnvelope::decode(m.payload().unwrap_or_default());
     let span = info_span!(
         "topic_command",
@@ -95,8 +194,12 @@ async fn settle(
                 )))),
             };
             let rejection = match outcome {
-                Ok(()) => return,
+                Ok(()) => return true,
                 Err(CommandError::Rejected(r)) => r,
+                Err(CommandError::NotOwner { partition }) => {
+                    warn!(partition, "the partition moved away before the command was decided; its new owner will");
+                    return false;
+                }
                 Err(other) => {
                     error!(error = %other, "command failed on infrastructure; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -113,7 +216,7 @@ async fn settle(
                 )
                 .await
             {
-                Ok(_) => return,
+                Ok(_) => return true,
                 Err((e, _)) => {
                     error!(error = %e, "writing the rejection failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -134,11 +237,7 @@ async fn decide(service: &CommandService, env: &CommandEnvelope) -> Result<(), C
         .map(|_| ())
 }
 
-fn rejected(
-    env: Option<&CommandEnvelope>,
-    r: &Rejection,
-    m: &BorrowedMessage<'_>,
-) -> CommandRejected {
+fn rejected(env: Option<&CommandEnvelope>, r: &Rejection, m: &OwnedMessage) -> CommandRejected {
     let transaction_id = env
         .and_then(|e| member_command(e, chrono::DateTime::<chrono::Utc>::UNIX_EPOCH).ok())
         .and_then(|c| c.transaction_id().map(str::to_string))

@@ -1,7 +1,8 @@
 //! The command side: validates and decides commands with `ledger-core`
 //! against in-memory account state, and appends the resulting events to the
-//! log. One writer per partition (a lock per partition here; a consumer-group
-//! assignment in Kafka mode); idempotent on the external transaction id.
+//! log. One writer per partition (a lock per partition; in Kafka mode the
+//! commands topic's consumer group assigns partitions to instances, see
+//! `ownership`); idempotent on the external transaction id.
 
 pub mod clock;
 pub mod encode;
@@ -9,6 +10,9 @@ pub mod error;
 pub mod http;
 pub mod intake;
 pub mod outcome;
+pub mod owners;
+pub mod ownership;
+pub mod programs;
 pub mod rebuild;
 pub mod runs;
 pub mod service;

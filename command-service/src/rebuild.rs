@@ -1,35 +1,46 @@
-//! Rebuilding the writer's state from the log, and reading a journal's
-//! events back to answer a retry.
-//!
-//! Every event carries a per-account sequence; the first event seen for an
-//! (account, sequence) is applied and any repeat or gap is skipped, so a
-//! duplicate write can never be applied twice.
+//! Reading the log into the writer's state: every partition at start (when
+//! this instance owns them all), one partition when it is assigned, and the
+//! records between the state's end and an append that something else reached
+//! first. Every record passes the sequence gate (`ledger_core::sequence`),
+//! the rule the projector applies too, so writer and readers agree on which
+//! events took effect.
 
 use crate::encode::{account_key, decode, PROGRAM_ACCOUNT};
 use crate::error::CommandError;
-use crate::service::{apply_member, CommandService};
+use crate::service::{apply_member, apply_program, CommandService};
+use crate::state::PartitionState;
 use event_log::{EventLog, SnapshotReader, StoredRecord};
-use ledger_core::codec::from_envelope;
+use ledger_core::codec::{from_envelope, stamp_of};
+use ledger_core::sequence::{admit, Admission};
 use ledger_core::Event;
+use loyalty_proto::EventEnvelope;
+use std::collections::HashSet;
 use std::time::Duration;
 use tracing::{info, warn};
 
 const BATCH: usize = 10_000;
 
-/// Reads the whole log (up to its end at start) into the service's state.
+/// Reads the whole log (up to its end at start) into the service's state;
+/// every partition is then owned, current to that end.
 pub(crate) async fn replay(service: &CommandService) -> Result<(), CommandError> {
     let started = std::time::Instant::now();
     let mut snapshot = SnapshotReader::open(&*service.log, BATCH).await?;
-    let mut applied = 0u64;
+    let mut read = 0u64;
     while let Some(batch) = snapshot.next_batch().await? {
         for record in &batch {
-            apply_record(service, record).await?;
+            let mut part = service.partitions[record.partition as usize].lock().await;
+            admit_record(service, &mut part, record)?;
         }
-        applied += batch.len() as u64;
+        read += batch.len() as u64;
     }
-    if applied > 0 {
+    for (lock, end) in service.partitions.iter().zip(snapshot.end()) {
+        let mut part = lock.lock().await;
+        part.read_to = *end;
+        part.owned = true;
+    }
+    if read > 0 {
         info!(
-            events = applied,
+            events = read,
             secs = started.elapsed().as_secs_f64(),
             "command state rebuilt from the log"
         );
@@ -37,45 +48,129 @@ pub(crate) async fn replay(service: &CommandService) -> Result<(), CommandError>
     Ok(())
 }
 
-async fn apply_record(service: &CommandService, record: &StoredRecord) -> Result<(), CommandError> {
+/// Brings one partition's accounts up to the log's end now (from scratch,
+/// or from where a kept state stopped); returns how many records it read.
+pub(crate) async fn rebuild_partition(
+    service: &CommandService,
+    part: &mut PartitionState,
+    partition: u32,
+) -> Result<u64, CommandError> {
+    let end = service.log.end_offsets().await?[partition as usize];
+    let from = part.read_to;
+    catch_up(service, part, partition, from, end).await?;
+    part.read_to = part.read_to.max(end);
+    Ok(end.saturating_sub(from))
+}
+
+/// Reads a partition's records `from..until` into its state; returns the
+/// offsets of the events that took effect.
+pub(crate) async fn catch_up(
+    service: &CommandService,
+    part: &mut PartitionState,
+    partition: u32,
+    from: u64,
+    until: u64,
+) -> Result<HashSet<u64>, CommandError> {
+    let mut applied = HashSet::new();
+    if from >= until {
+        return Ok(applied);
+    }
+    let mut reader =
+        SnapshotReader::partition(&*service.log, partition, from, until, BATCH).await?;
+    while let Some(batch) = reader.next_batch().await? {
+        for record in &batch {
+            applied.extend(admit_record(service, part, record)?);
+        }
+    }
+    Ok(applied)
+}
+
+/// Offers one record to the gate of its account; applies what takes effect
+/// and returns those events' offsets.
+pub(crate) fn admit_record(
+    service: &CommandService,
+    part: &mut PartitionState,
+    record: &StoredRecord,
+) -> Result<Vec<u64>, CommandError> {
     let (env, event) = decode_record(record)?;
     if env.account_id == PROGRAM_ACCOUNT {
-        let expected = {
-            let programs = service.programs.read().unwrap_or_else(|e| e.into_inner());
-            programs.get(&env.program_id).map_or(0, |p| p.sequence) + 1
-        };
-        if env.sequence == expected {
-            service.apply_program(&env.program_id, &event);
-        } else {
-            skip(record, &env.account_id, env.sequence, expected);
-        }
-        return Ok(());
+        return Ok(admit_program(service, &env, record, event));
     }
     let key = account_key(&env.program_id, &env.account_id);
-    let mut part = service.partitions[record.partition as usize].lock().await;
-    let expected = part.members.get(&key).map_or(0, |a| a.sequence) + 1;
-    if env.sequence == expected {
-        apply_member(&mut part, &key, &env.account_id, record.offset, &event);
-    } else {
-        skip(record, &key, env.sequence, expected);
+    let sequence = part.members.get(&key).map_or(0, |a| a.sequence);
+    let mut open = part.open.remove(&key);
+    let admission = admit(sequence, &mut open, stamp_of(&env), (record.offset, event));
+    if let Some(open) = open {
+        part.open.insert(key.clone(), open);
+    }
+    let items = applied_items(admission, record, &env);
+    for (offset, event) in &items {
+        apply_member(part, &key, &env.account_id, *offset, event);
+    }
+    Ok(items.into_iter().map(|(offset, _)| offset).collect())
+}
+
+/// Like [`admit_record`] for program events only; member events are ignored
+/// (an instance follows every program, but only its partitions' members).
+pub(crate) fn admit_program_record(
+    service: &CommandService,
+    record: &StoredRecord,
+) -> Result<(), CommandError> {
+    if !record.key.ends_with(&format!("/{PROGRAM_ACCOUNT}")) {
+        return Ok(());
+    }
+    let (env, event) = decode_record(record)?;
+    if env.account_id == PROGRAM_ACCOUNT {
+        admit_program(service, &env, record, event);
     }
     Ok(())
 }
 
-fn skip(record: &StoredRecord, account: &str, sequence: u64, expected: u64) {
-    warn!(
-        partition = record.partition,
-        offset = record.offset,
-        account,
-        sequence,
-        expected,
-        "skipping duplicate or out-of-order event"
+fn admit_program(
+    service: &CommandService,
+    env: &EventEnvelope,
+    record: &StoredRecord,
+    event: Event,
+) -> Vec<u64> {
+    let mut programs = service.programs.write().unwrap_or_else(|e| e.into_inner());
+    let account = programs.entry(env.program_id.clone()).or_default();
+    let admission = admit(
+        account.sequence,
+        &mut account.open,
+        stamp_of(env),
+        (record.offset, event),
     );
+    let items = applied_items(admission, record, env);
+    for (_, event) in &items {
+        apply_program(account, &env.program_id, event);
+    }
+    items.into_iter().map(|(offset, _)| offset).collect()
 }
 
-fn decode_record(
+fn applied_items(
+    admission: Admission<(u64, Event)>,
     record: &StoredRecord,
-) -> Result<(loyalty_proto::EventEnvelope, Event), CommandError> {
+    env: &EventEnvelope,
+) -> Vec<(u64, Event)> {
+    match admission {
+        Admission::Apply(items) => items,
+        Admission::Held => Vec::new(),
+        Admission::Skipped => {
+            warn!(
+                partition = record.partition,
+                offset = record.offset,
+                program = %env.program_id,
+                account = %env.account_id,
+                sequence = env.sequence,
+                writer = %env.writer_id,
+                "skipping a repeated, stale or superseded event"
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn decode_record(record: &StoredRecord) -> Result<(EventEnvelope, Event), CommandError> {
     let env = decode(record).map_err(|e| CommandError::Decode {
         partition: record.partition,
         offset: record.offset,
@@ -96,9 +191,7 @@ pub(crate) async fn read_range(
     first: u64,
     count: u32,
 ) -> Result<Vec<Event>, CommandError> {
-    let mut start = log.end_offsets().await?;
-    start[partition as usize] = first;
-    let mut reader = log.reader(start).await?;
+    let mut reader = log.partition_reader(partition, first).await?;
     let mut events = Vec::with_capacity(count as usize);
     let last = first + u64::from(count);
     while events.len() < count as usize {
@@ -107,7 +200,7 @@ pub(crate) async fn read_range(
             break;
         }
         for record in batch {
-            if record.partition == partition && record.offset < last {
+            if record.offset < last {
                 events.push(decode_record(&record)?.1);
             }
         }

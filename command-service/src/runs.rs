@@ -3,7 +3,7 @@
 
 use crate::encode::{account_key, records};
 use crate::error::CommandError;
-use crate::service::{apply_member, CommandService};
+use crate::service::{apply_member, took_effect, CommandService, Landing};
 use event_log::Positions;
 use ledger_core::event::EventBody;
 use ledger_core::{decide, Decimal, Decision, MemberCommand, Rejection};
@@ -21,6 +21,8 @@ pub struct RunSummary {
     /// Tier moves counted by (from, to).
     pub tier_moves: BTreeMap<(String, String), u64>,
     pub positions: Positions,
+    /// Partitions the run covered (those this instance owns).
+    pub partitions: Vec<u32>,
 }
 
 impl CommandService {
@@ -40,7 +42,12 @@ impl CommandService {
             for (partition, lock) in self.partitions.iter().enumerate() {
                 let partition = partition as u32;
                 let mut part = lock.lock().await;
-                let now = self.clock.now();
+                if !part.owned {
+                    continue;
+                }
+                summary.partitions.push(partition);
+                let writer = self.writer();
+                let now = writer.recorded_at;
                 let mut batch = Vec::new();
                 let mut decided = Vec::new();
                 for (key, account) in part.members.iter().filter(|(k, _)| k.starts_with(&prefix)) {
@@ -58,14 +65,12 @@ impl CommandService {
                     if events.is_empty() {
                         continue;
                     }
-                    summary.members_affected += 1;
-                    tally(&mut summary, &events);
                     batch.extend(records(
+                        writer,
                         program_id,
                         &account.member.id,
                         account.sequence + 1,
                         &events,
-                        now,
                     ));
                     decided.push((key.clone(), account.member.id.clone(), events));
                 }
@@ -73,11 +78,25 @@ impl CommandService {
                     continue;
                 }
                 let offsets = self.log.append(partition, batch).await?;
+                // A member whose group another writer's took the place of is
+                // left out (a later run catches it up).
+                let landing = self.land(&mut part, partition, &offsets).await?;
                 let mut offsets = offsets.into_iter();
                 for (key, member_id, events) in decided {
-                    for event in &events {
-                        let offset = offsets.next().unwrap_or_default();
-                        apply_member(&mut part, &key, &member_id, offset, event);
+                    let mine: Vec<u64> = offsets.by_ref().take(events.len()).collect();
+                    match &landing {
+                        Landing::Direct => {
+                            part.open.remove(&key);
+                            for (event, offset) in events.iter().zip(&mine) {
+                                apply_member(&mut part, &key, &member_id, *offset, event);
+                            }
+                        }
+                        Landing::Read(applied) if took_effect(applied, &mine) => {}
+                        Landing::Read(_) => continue,
+                    }
+                    summary.members_affected += 1;
+                    tally(&mut summary, &events);
+                    for offset in mine {
                         summary.positions.merge_one(partition, offset);
                     }
                     summary.events += events.len() as u64;

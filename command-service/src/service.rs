@@ -1,39 +1,146 @@
 //! The command service: decide against current state, append, then apply.
 
 use crate::clock::Clock;
-use crate::encode::{account_key, records, PROGRAM_ACCOUNT};
+use crate::encode::{account_key, records, Writer, PROGRAM_ACCOUNT};
 use crate::error::CommandError;
 use crate::outcome::Outcome;
-use crate::rebuild::{read_range, replay};
+use crate::rebuild::{catch_up, read_range, rebuild_partition, replay};
 use crate::state::{Account, PartitionState, ProgramAccount};
 use event_log::EventLog;
 use ledger_core::{
     decide, decide_program, Decision, Event, Member, MemberCommand, Program, ProgramDefinition,
     Rejection,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use tokio::sync::Mutex;
-use tracing::{info_span, Instrument};
+use tracing::{info, info_span, warn, Instrument};
+
+/// How often a command is decided again after another writer's group took
+/// its place on the log (see [`CommandService::land`]).
+const ATTEMPTS: usize = 5;
 
 pub struct CommandService {
     pub(crate) log: Arc<dyn EventLog>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) partitions: Vec<Mutex<PartitionState>>,
     pub(crate) programs: RwLock<HashMap<String, ProgramAccount>>,
+    /// This instance's writer id, stamped on every event it writes.
+    pub(crate) writer_id: String,
+}
+
+/// How an append relates to the state it was decided on.
+pub(crate) enum Landing {
+    /// Nothing else reached the partition first: the events took effect as written.
+    Direct,
+    /// Other records came first and were read through the gate (ours too):
+    /// these offsets took effect.
+    Read(HashSet<u64>),
 }
 
 impl CommandService {
-    /// Opens the service over a log, rebuilding all account state from it.
+    /// Opens the service owning every partition, rebuilding all account
+    /// state from the log (the embedded default, or a single Kafka writer).
     pub async fn open(log: Arc<dyn EventLog>, clock: Arc<dyn Clock>) -> Result<Self, CommandError> {
-        let service = CommandService {
-            partitions: (0..log.partitions()).map(|_| Mutex::default()).collect(),
-            programs: RwLock::default(),
-            log,
-            clock,
-        };
+        let service = Self::unowned(log, clock);
         replay(&service).await?;
         Ok(service)
+    }
+
+    /// A service that owns no partition until [`CommandService::acquire`]
+    /// (Kafka mode: the commands topic's consumer group assigns them).
+    pub fn unowned(log: Arc<dyn EventLog>, clock: Arc<dyn Clock>) -> Self {
+        CommandService {
+            partitions: (0..log.partitions()).map(|_| Mutex::default()).collect(),
+            programs: RwLock::default(),
+            writer_id: uuid::Uuid::new_v4().to_string(),
+            log,
+            clock,
+        }
+    }
+
+    /// Takes a partition over: its accounts are brought up to the log's end
+    /// (rebuilt from offset 0, or from where a kept state stopped).
+    pub async fn acquire(&self, partition: u32) -> Result<(), CommandError> {
+        let started = std::time::Instant::now();
+        let mut part = self.partition(partition)?.lock().await;
+        let read = rebuild_partition(self, &mut part, partition).await?;
+        part.owned = true;
+        info!(
+            partition,
+            read,
+            end = part.read_to,
+            accounts = part.members.len(),
+            secs = started.elapsed().as_secs_f64(),
+            "partition acquired"
+        );
+        Ok(())
+    }
+
+    /// Stops writing a partition; its state is kept in case it comes back.
+    pub async fn release(&self, partition: u32) {
+        if let Ok(lock) = self.partition(partition) {
+            lock.lock().await.owned = false;
+            info!(partition, "partition released");
+        }
+    }
+
+    /// Drops the state of every partition not owned now.
+    pub async fn forget_released(&self) {
+        for lock in &self.partitions {
+            let mut part = lock.lock().await;
+            if !part.owned {
+                part.forget();
+            }
+        }
+    }
+
+    /// The partitions this instance owns now.
+    pub async fn owned(&self) -> Vec<u32> {
+        let mut owned = Vec::new();
+        for (p, lock) in self.partitions.iter().enumerate() {
+            if lock.lock().await.owned {
+                owned.push(p as u32);
+            }
+        }
+        owned
+    }
+
+    /// A member as this instance knows it (a copy).
+    pub async fn member(&self, program_id: &str, member_id: &str) -> Option<Member> {
+        let key = account_key(program_id, member_id);
+        let partition = self.log.partition_for(&key);
+        let part = self.partitions[partition as usize].lock().await;
+        part.members.get(&key).map(|a| a.member.clone())
+    }
+
+    /// Whether this instance owns `partition` now.
+    pub async fn owns(&self, partition: u32) -> bool {
+        match self.partition(partition) {
+            Ok(lock) => lock.lock().await.owned,
+            Err(_) => false,
+        }
+    }
+
+    fn partition(&self, partition: u32) -> Result<&Mutex<PartitionState>, CommandError> {
+        self.partitions
+            .get(partition as usize)
+            .ok_or(CommandError::Log(event_log::LogError::NoSuchPartition(
+                partition,
+            )))
+    }
+
+    /// The writer identity stamped on records written now.
+    pub(crate) fn writer(&self) -> Writer<'_> {
+        Writer {
+            id: &self.writer_id,
+            recorded_at: self.clock.now(),
+        }
+    }
+
+    /// This instance's writer id (stamped on its events, announced as owner).
+    pub fn writer_id(&self) -> &str {
+        &self.writer_id
     }
 
     pub fn log(&self) -> &Arc<dyn EventLog> {
@@ -62,28 +169,46 @@ impl CommandService {
         async {
             let key = account_key(program_id, PROGRAM_ACCOUNT);
             let partition = self.log.partition_for(&key);
-            let _guard = self.partitions[partition as usize].lock().await;
-            let (state, sequence) = {
-                let programs = self.programs.read().unwrap_or_else(|e| e.into_inner());
-                programs
-                    .get(program_id)
-                    .map(|p| (p.state.clone(), p.sequence))
-                    .unwrap_or_default()
+            let mut part = self.partitions[partition as usize].lock().await;
+            let mut attempt = 0;
+            let (events, offsets) = loop {
+                if !part.owned {
+                    return Err(CommandError::NotOwner { partition });
+                }
+                let (state, sequence) = {
+                    let programs = self.programs.read().unwrap_or_else(|e| e.into_inner());
+                    programs
+                        .get(program_id)
+                        .map(|p| (p.state.clone(), p.sequence))
+                        .unwrap_or_default()
+                };
+                let now = self.clock.now();
+                let events = decide_program(&state, program_id, definition.clone(), now)?;
+                let offsets = self
+                    .append(
+                        partition,
+                        program_id,
+                        PROGRAM_ACCOUNT,
+                        sequence + 1,
+                        &events,
+                    )
+                    .await?;
+                match self.land(&mut part, partition, &offsets).await? {
+                    Landing::Direct => {
+                        let mut programs = self.programs.write().unwrap_or_else(|e| e.into_inner());
+                        let account = programs.entry(program_id.to_string()).or_default();
+                        account.open = None;
+                        for event in &events {
+                            apply_program(account, program_id, event);
+                        }
+                        break (events, offsets);
+                    }
+                    Landing::Read(applied) if took_effect(&applied, &offsets) => {
+                        break (events, offsets)
+                    }
+                    Landing::Read(_) => superseded(&mut attempt, partition)?,
+                }
             };
-            let now = self.clock.now();
-            let events = decide_program(&state, program_id, definition, now)?;
-            let offsets = self
-                .append(
-                    partition,
-                    program_id,
-                    PROGRAM_ACCOUNT,
-                    sequence + 1,
-                    &events,
-                )
-                .await?;
-            for event in &events {
-                self.apply_program(program_id, event);
-            }
             let program = self
                 .program(program_id)
                 .ok_or_else(|| Rejection::ProgramNotFound(program_id.to_string()))?;
@@ -102,7 +227,9 @@ impl CommandService {
         .await
     }
 
-    /// Decides and records one member command.
+    /// Decides and records one member command. If another writer's group
+    /// took its place on the log, it is decided again on the state that now
+    /// includes that group.
     pub async fn execute(
         &self,
         program_id: &str,
@@ -122,48 +249,64 @@ impl CommandService {
             let key = account_key(program_id, member_id);
             let partition = self.log.partition_for(&key);
             let mut part = self.partitions[partition as usize].lock().await;
-            let account = part.members.get(&key);
-            let now = self.clock.now();
-            match decide(
-                account.map(|a| &a.member),
-                &program,
-                member_id,
-                &command,
-                now,
-            )? {
-                Decision::Duplicate => {
-                    let account =
-                        account.ok_or_else(|| Rejection::MemberNotFound(member_id.into()))?;
-                    let tx = command.transaction_id().unwrap_or_default();
-                    let (first, count) = account.receipts.get(tx).copied().unwrap_or((0, 0));
-                    let tier = account.member.tier.clone();
-                    drop(part);
-                    let events = read_range(&*self.log, partition, first, count).await?;
-                    Ok(Outcome {
-                        events,
-                        partition,
-                        offsets: (first..first + u64::from(count)).collect(),
-                        duplicate: true,
-                        tier,
-                    })
+            let mut attempt = 0;
+            loop {
+                if !part.owned {
+                    return Err(CommandError::NotOwner { partition });
                 }
-                Decision::Events(events) => {
-                    let sequence = account.map_or(0, |a| a.sequence) + 1;
-                    let offsets = self
-                        .append(partition, program_id, member_id, sequence, &events)
-                        .await?;
-                    for (event, offset) in events.iter().zip(&offsets) {
-                        apply_member(&mut part, &key, member_id, *offset, event);
+                let account = part.members.get(&key);
+                let now = self.clock.now();
+                let events = match decide(
+                    account.map(|a| &a.member),
+                    &program,
+                    member_id,
+                    &command,
+                    now,
+                )? {
+                    Decision::Duplicate => {
+                        let account =
+                            account.ok_or_else(|| Rejection::MemberNotFound(member_id.into()))?;
+                        let tx = command.transaction_id().unwrap_or_default();
+                        let (first, count) = account.receipts.get(tx).copied().unwrap_or((0, 0));
+                        let tier = account.member.tier.clone();
+                        drop(part);
+                        let events = read_range(&*self.log, partition, first, count).await?;
+                        return Ok(Outcome {
+                            events,
+                            partition,
+                            offsets: (first..first + u64::from(count)).collect(),
+                            duplicate: true,
+                            tier,
+                        });
                     }
-                    let tier = part.members.get(&key).and_then(|a| a.member.tier.clone());
-                    Ok(Outcome {
-                        events,
-                        partition,
-                        offsets,
-                        duplicate: false,
-                        tier,
-                    })
+                    Decision::Events(events) => events,
+                };
+                let sequence = account.map_or(0, |a| a.sequence) + 1;
+                let offsets = self
+                    .append(partition, program_id, member_id, sequence, &events)
+                    .await?;
+                let took = match self.land(&mut part, partition, &offsets).await? {
+                    Landing::Direct => {
+                        part.open.remove(&key);
+                        for (event, offset) in events.iter().zip(&offsets) {
+                            apply_member(&mut part, &key, member_id, *offset, event);
+                        }
+                        true
+                    }
+                    Landing::Read(applied) => took_effect(&applied, &offsets),
+                };
+                if !took {
+                    superseded(&mut attempt, partition)?;
+                    continue;
                 }
+                let tier = part.members.get(&key).and_then(|a| a.member.tier.clone());
+                return Ok(Outcome {
+                    events,
+                    partition,
+                    offsets,
+                    duplicate: false,
+                    tier,
+                });
             }
         }
         .instrument(span)
@@ -183,36 +326,86 @@ impl CommandService {
             return Ok(Vec::new());
         }
         let recs = records(
+            self.writer(),
             program_id,
             account_id,
             first_sequence,
             events,
-            self.clock.now(),
         );
         Ok(self.log.append(partition, recs).await?)
     }
 
-    /// Folds a program event into the program registry.
-    pub(crate) fn apply_program(&self, program_id: &str, event: &Event) {
-        let ledger_core::EventBody::ProgramDefined {
-            version,
-            definition,
-        } = &event.body
-        else {
-            return;
+    /// After an append at `offsets`: when it directly follows the state's
+    /// end, nothing else reached the partition in between and the caller
+    /// applies its events. Otherwise another writer appended too (a stale
+    /// owner during a rebalance, or a retry of ours that did land): the
+    /// records from the state's end are read through the sequence gate,
+    /// ours included, exactly as every reader of the log will read them.
+    pub(crate) async fn land(
+        &self,
+        part: &mut PartitionState,
+        partition: u32,
+        offsets: &[u64],
+    ) -> Result<Landing, CommandError> {
+        let (Some(&first), Some(&last)) = (offsets.first(), offsets.last()) else {
+            return Ok(Landing::Direct);
         };
-        let mut programs = self.programs.write().unwrap_or_else(|e| e.into_inner());
-        let account = programs.entry(program_id.to_string()).or_default();
-        let program = Program {
-            id: program_id.to_string(),
-            version: *version,
-            defined_at: event.occurred_at,
-            definition: definition.clone(),
-        };
-        account.current = Some(Arc::new(program.clone()));
-        account.state.apply(program);
-        account.sequence += 1;
+        let from = part.read_to;
+        if from == first && last - first + 1 == offsets.len() as u64 {
+            part.read_to = last + 1;
+            return Ok(Landing::Direct);
+        }
+        warn!(
+            partition,
+            expected = from,
+            first,
+            "another writer reached this partition first; reading its records"
+        );
+        // On failure the state stays current to `from`; reading again is
+        // harmless, the gate skips what it already applied.
+        let applied = catch_up(self, part, partition, from, last + 1).await?;
+        part.read_to = last + 1;
+        Ok(Landing::Read(applied))
     }
+}
+
+/// Whether every event at `offsets` took effect.
+pub(crate) fn took_effect(applied: &HashSet<u64>, offsets: &[u64]) -> bool {
+    offsets.iter().all(|o| applied.contains(o))
+}
+
+/// Counts an attempt whose group another writer's took the place of.
+fn superseded(attempt: &mut usize, partition: u32) -> Result<(), CommandError> {
+    *attempt += 1;
+    warn!(
+        partition,
+        attempt = *attempt,
+        "another writer's events took effect first; deciding again"
+    );
+    if *attempt >= ATTEMPTS {
+        return Err(CommandError::Contended { partition });
+    }
+    Ok(())
+}
+
+/// Folds a program event into its program account.
+pub(crate) fn apply_program(account: &mut ProgramAccount, program_id: &str, event: &Event) {
+    let ledger_core::EventBody::ProgramDefined {
+        version,
+        definition,
+    } = &event.body
+    else {
+        return;
+    };
+    let program = Program {
+        id: program_id.to_string(),
+        version: *version,
+        defined_at: event.occurred_at,
+        definition: definition.clone(),
+    };
+    account.current = Some(Arc::new(program.clone()));
+    account.state.apply(program);
+    account.sequence += 1;
 }
 
 /// Folds a member event into the partition's state, noting where its journal sits.

@@ -1,6 +1,7 @@
 //! In-memory account state of the command side, one map per partition.
 
-use ledger_core::{Member, Program, ProgramState};
+use ledger_core::sequence::OpenGroup;
+use ledger_core::{Event, Member, Program, ProgramState};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -21,10 +22,29 @@ pub struct ProgramAccount {
     pub state: ProgramState,
     pub current: Option<Arc<Program>>,
     pub sequence: u64,
+    /// A group of program events begun on the log but not yet whole.
+    pub open: Option<OpenGroup<(u64, Event)>>,
 }
 
 /// The accounts one partition holds, keyed by log key `<program>/<member>`.
 #[derive(Debug, Default)]
 pub struct PartitionState {
     pub members: HashMap<String, Account>,
+    /// Groups begun on the log but not yet whole, per account key, each
+    /// event with its offset.
+    pub open: HashMap<String, OpenGroup<(u64, Event)>>,
+    /// The log offset the state is current to: every record below it has
+    /// been read or written here.
+    pub read_to: u64,
+    /// Whether this instance writes the partition now. A released
+    /// partition's state is kept until the group settles, so getting it back
+    /// costs only the records written meanwhile.
+    pub owned: bool,
+}
+
+impl PartitionState {
+    /// Forgets everything: the partition moved to another writer for good.
+    pub fn forget(&mut self) {
+        *self = PartitionState::default();
+    }
 }

@@ -128,6 +128,42 @@ pub async fn batch_and_read_from_middle(log: &dyn EventLog) {
     );
 }
 
+/// A partition reader sees its partition only, from its start.
+pub async fn partition_reader_reads_one_partition(log: &dyn EventLog) {
+    let p = log.partition_for("one-partition");
+    let other = (p + 1) % log.partitions();
+    let other_key = (0..)
+        .map(|n| format!("other-{n}"))
+        .find(|k| log.partition_for(k) == other)
+        .expect("a key of another partition");
+    let mine = log
+        .append(p, (0..3).map(|n| record("one-partition", n)).collect())
+        .await
+        .expect("append");
+    log.append(other, vec![record(&other_key, 0)])
+        .await
+        .expect("append");
+    let mut reader = log
+        .partition_reader(p, mine[1])
+        .await
+        .expect("partition reader");
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let batch = reader
+            .poll(10, Duration::from_secs(10))
+            .await
+            .expect("poll");
+        assert!(!batch.is_empty(), "timed out after {got:?}");
+        got.extend(batch);
+    }
+    assert!(got.iter().all(|r| r.partition == p), "only partition {p}");
+    assert_eq!(
+        got.iter().map(|r| r.offset).collect::<Vec<_>>(),
+        mine[1..].to_vec()
+    );
+    assert!(log.partition_reader(log.partitions(), 0).await.is_err());
+}
+
 /// A reader waiting in poll wakes up when an append lands.
 pub async fn waiting_reader_wakes_up(log: &dyn EventLog) {
     let end = log.end_offsets().await.expect("end offsets");
@@ -225,6 +261,7 @@ pub async fn missing_partition_is_an_error(log: &dyn EventLog) {
 pub async fn run_all(log: &dyn EventLog) {
     append_and_read_back(log).await;
     batch_and_read_from_middle(log).await;
+    partition_reader_reads_one_partition(log).await;
     waiting_reader_wakes_up(log).await;
     concurrent_appends_get_distinct_offsets(log).await;
     reader_without_start_reads_from_zero(log).await;

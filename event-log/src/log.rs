@@ -26,6 +26,14 @@ pub trait EventLog: Send + Sync {
 
     /// A reader over all partitions, starting at `start[p]` (missing: 0).
     async fn reader(&self, start: Vec<u64>) -> Result<Box<dyn LogReader>, LogError>;
+
+    /// A reader over one partition only, from `start`: what rebuilding one
+    /// partition's state, or checking one's own append, needs.
+    async fn partition_reader(
+        &self,
+        partition: u32,
+        start: u64,
+    ) -> Result<Box<dyn LogReader>, LogError>;
 }
 
 /// A consumer positioned in every partition; each `poll` moves it past what
@@ -35,4 +43,12 @@ pub trait LogReader: Send {
     /// Up to `max` records, each partition's in offset order. With nothing
     /// available, waits up to `wait`; returns empty on timeout.
     async fn poll(&mut self, max: usize, wait: Duration) -> Result<Vec<StoredRecord>, LogError>;
+
+    /// Tells the reader that everything below `next[p]` is durably applied
+    /// by its consumer (a group reader reports it to the group). The
+    /// consumer's own store stays the truth.
+    async fn applied(&mut self, next: &[(u32, u64)]) -> Result<(), LogError> {
+        let _ = next;
+        Ok(())
+    }
 }

@@ -17,6 +17,11 @@ impl SnapshotReader {
     /// Starts at offset 0 of every partition; stops at today's end offsets.
     pub async fn open(log: &dyn EventLog, batch: usize) -> Result<Self, LogError> {
         let end = log.end_offsets().await?;
+        Self::until(log, end, batch).await
+    }
+
+    /// Starts at offset 0 of every partition; stops at `end` (per partition).
+    pub async fn until(log: &dyn EventLog, end: Vec<u64>, batch: usize) -> Result<Self, LogError> {
         let reader = log.reader(vec![0; end.len()]).await?;
         Ok(SnapshotReader {
             reader,
@@ -24,6 +29,32 @@ impl SnapshotReader {
             end,
             batch,
         })
+    }
+
+    /// One partition from `from` up to (not including) `until`.
+    pub async fn partition(
+        log: &dyn EventLog,
+        partition: u32,
+        from: u64,
+        until: u64,
+        batch: usize,
+    ) -> Result<Self, LogError> {
+        let reader = log.partition_reader(partition, from).await?;
+        let n = log.partitions() as usize;
+        let (mut end, mut done) = (vec![0; n], vec![0; n]);
+        end[partition as usize] = until;
+        done[partition as usize] = from;
+        Ok(SnapshotReader {
+            reader,
+            end,
+            done,
+            batch,
+        })
+    }
+
+    /// Where reading stops, per partition.
+    pub fn end(&self) -> &[u64] {
+        &self.end
     }
 
     /// The next non-empty batch, or `None` once every partition reached its end.

@@ -17,7 +17,23 @@ pub struct EnvelopeMeta {
     pub program_id: String,
     pub account_id: String,
     pub sequence: u64,
+    /// The command's group of events (see [`crate::sequence`]).
+    pub group_first: u64,
+    pub group_last: u64,
+    pub writer_id: String,
     pub recorded_at: Time,
+}
+
+impl EnvelopeMeta {
+    /// Where the event stands in its account's sequence.
+    pub fn stamp(&self) -> crate::sequence::Stamp<'_> {
+        crate::sequence::Stamp {
+            sequence: self.sequence,
+            group_first: self.group_first,
+            group_last: self.group_last,
+            writer: &self.writer_id,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -43,6 +59,9 @@ pub fn to_envelope(event: &Event, meta: &EnvelopeMeta) -> EventEnvelope {
         transaction_id: event.transaction_id.clone(),
         program_version: event.program_version,
         command_fingerprint: event.fingerprint.clone(),
+        group_first: meta.group_first,
+        group_last: meta.group_last,
+        writer_id: meta.writer_id.clone(),
         body: Some(body_to_proto(&event.body)),
     }
 }
@@ -59,6 +78,16 @@ pub fn from_envelope(env: &EventEnvelope) -> Result<Event, CodecError> {
     })
 }
 
+/// Where an envelope's event stands in its account's sequence.
+pub fn stamp_of(env: &EventEnvelope) -> crate::sequence::Stamp<'_> {
+    crate::sequence::Stamp {
+        sequence: env.sequence,
+        group_first: env.group_first,
+        group_last: env.group_last,
+        writer: &env.writer_id,
+    }
+}
+
 /// The envelope's metadata.
 pub fn meta_of(env: &EventEnvelope) -> Result<EnvelopeMeta, CodecError> {
     Ok(EnvelopeMeta {
@@ -66,6 +95,9 @@ pub fn meta_of(env: &EventEnvelope) -> Result<EnvelopeMeta, CodecError> {
         program_id: env.program_id.clone(),
         account_id: env.account_id.clone(),
         sequence: env.sequence,
+        group_first: env.group_first,
+        group_last: env.group_last,
+        writer_id: env.writer_id.clone(),
         recorded_at: time("recorded_at", &env.recorded_at)?,
     })
 }

@@ -20,6 +20,7 @@ pub mod member;
 pub mod numbers;
 pub mod program;
 pub mod rejection;
+pub mod sequence;
 pub mod time;
 
 pub use command::{Accrual, Command, MemberCommand};

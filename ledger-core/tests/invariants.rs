@@ -707,6 +707,9 @@ fn meta(i: usize, e: &Event) -> EnvelopeMeta {
         program_id: "kicks".into(),
         account_id: MEMBER.into(),
         sequence: i as u64 + 1,
+        group_first: i as u64 + 1,
+        group_last: i as u64 + 1,
+        writer_id: "writer".into(),
         recorded_at: e.occurred_at + Duration::milliseconds(i as i64 * 7 + 1),
     }
 }

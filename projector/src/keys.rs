@@ -30,6 +30,11 @@ pub fn program(program: &str) -> Vec<u8> {
     key(b'g', &[program])
 }
 
+/// A group of an account's events begun on the log but not yet whole.
+pub fn open_group(program: &str, account: &str) -> Vec<u8> {
+    key(b'o', &[program, account])
+}
+
 /// Member view.
 pub fn member(program: &str, member: &str) -> Vec<u8> {
     key(b'm', &[program, member])

@@ -9,6 +9,7 @@
 //! events, never the program's rules.
 
 pub mod fold;
+pub mod gate;
 pub mod keys;
 pub mod overlay;
 pub mod read_model;

@@ -1,12 +1,15 @@
 //! The projector service: follows the events topic on Kafka and folds it
 //! into the RocksDB read models in `--data-dir`, storing consumed offsets in
-//! the same WriteBatch. Serves `/healthz` and `/readyz`.
+//! the same WriteBatch. It reads in a consumer group (`--group-id`): the
+//! group hands partitions over between replicas and shows lag to the usual
+//! tools, while every assignment starts at the offsets in RocksDB. Serves
+//! `/healthz` and `/readyz`.
 
 use anyhow::Context;
 use axum::routing::get;
 use axum::Json;
 use clap::Parser;
-use event_log::{EventLog, KafkaArgs, KafkaLog};
+use event_log::{EventLog, KafkaArgs, KafkaGroupReader, KafkaLog, StartAt};
 use projector::{Projector, Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +30,11 @@ struct Args {
     /// Address of the health endpoints.
     #[arg(long, env = "LOYALTY_LISTEN", default_value = "127.0.0.1:8082")]
     listen: SocketAddr,
+    /// Consumer group (default: <topic-prefix>projector). Replicas sharing a
+    /// group split the partitions; a read-model copy needs all of them, so
+    /// give each copy its own group.
+    #[arg(long, env = "LOYALTY_GROUP_ID")]
+    group_id: Option<String>,
 }
 
 #[tokio::main]
@@ -50,7 +58,24 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("binding")?;
     tokio::spawn(async move { axum::serve(listener, health).await });
+    let partitions = log.partitions();
+    let offsets = projector.store().clone();
+    let start: StartAt = Arc::new(move |p| {
+        let applied = offsets
+            .applied_offsets(partitions)
+            .map_err(|e| e.to_string())?;
+        Ok(applied.get(p as usize).copied().unwrap_or(0))
+    });
+    let group = args
+        .group_id
+        .clone()
+        .unwrap_or_else(|| format!("{}projector", args.kafka.topic_prefix));
+    let reader = KafkaGroupReader::new(&args.kafka.events(), &group, start)
+        .context("joining the consumer group")?;
     let (_stop, stopped) = watch::channel(false);
-    projector.run(log, stopped).await.context("projector")?;
+    projector
+        .follow(Box::new(reader), stopped)
+        .await
+        .context("projector")?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 use crate::keys;
 use crate::store::{to_json, Store, StoreError};
 use crate::views::*;
+use ledger_core::sequence::OpenGroup;
 use rocksdb::WriteBatch;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -50,6 +51,7 @@ pub struct Overlay<'s> {
     partners: Docs<PartnerFigures>,
     stats: Docs<ProgramStats>,
     programs: Docs<ProgramView>,
+    open: Docs<OpenGroup<HeldRecord>>,
     history: Vec<(Vec<u8>, Vec<u8>)>,
     applied: HashMap<u32, u64>,
 }
@@ -63,6 +65,7 @@ impl<'s> Overlay<'s> {
             partners: Docs::new(),
             stats: Docs::new(),
             programs: Docs::new(),
+            open: Docs::new(),
             history: Vec::new(),
             applied: HashMap::new(),
         }
@@ -108,6 +111,16 @@ impl<'s> Overlay<'s> {
         self.programs.get(self.store, keys::program(program))
     }
 
+    /// An account's unfinished group of events, if any.
+    pub fn open_group(
+        &mut self,
+        program: &str,
+        account: &str,
+    ) -> Result<&mut Option<OpenGroup<HeldRecord>>, StoreError> {
+        self.open
+            .get(self.store, keys::open_group(program, account))
+    }
+
     pub fn put_history(&mut self, key: Vec<u8>, entry: &LedgerEntry) {
         self.history.push((key, to_json(entry)));
     }
@@ -126,6 +139,7 @@ impl<'s> Overlay<'s> {
         self.partners.write_into(&mut batch);
         self.stats.write_into(&mut batch);
         self.programs.write_into(&mut batch);
+        self.open.write_into(&mut batch);
         for (k, v) in self.history {
             batch.put(k, v);
         }

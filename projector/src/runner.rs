@@ -2,9 +2,10 @@
 //! overlay, commit it with its offsets, tell waiting readers.
 
 use crate::fold::{fold, At};
+use crate::gate::admit_record;
 use crate::overlay::Overlay;
 use crate::store::{Store, StoreError};
-use event_log::{EventLog, StoredRecord};
+use event_log::{EventLog, LogReader, StoredRecord};
 use ledger_core::codec::{from_envelope, meta_of};
 use loyalty_proto::{EventEnvelope, Message};
 use std::sync::Arc;
@@ -22,26 +23,46 @@ pub fn apply_records(store: &Store, records: &[StoredRecord]) -> Result<usize, S
     let mut ov = Overlay::new(store);
     let mut applied = 0;
     for r in records {
-        let decode_err = |message: String| StoreError::Decode {
-            partition: r.partition,
-            offset: r.offset,
-            message,
-        };
-        let env =
-            EventEnvelope::decode(r.payload.as_slice()).map_err(|e| decode_err(e.to_string()))?;
-        let meta = meta_of(&env).map_err(|e| decode_err(e.to_string()))?;
-        let event = from_envelope(&env).map_err(|e| decode_err(e.to_string()))?;
-        let at = At {
-            partition: r.partition,
-            offset: r.offset,
-        };
-        if fold(&mut ov, &meta, &event, at)? {
+        let env = decode(r.partition, r.offset, &r.payload)?;
+        for held in admit_record(&mut ov, &env, r)? {
+            let env = if held.offset == r.offset && held.partition == r.partition {
+                env.clone()
+            } else {
+                decode(held.partition, held.offset, &held.payload)?
+            };
+            fold_envelope(&mut ov, &env, held.partition, held.offset)?;
             applied += 1;
         }
         ov.consumed(r.partition, r.offset);
     }
     ov.commit()?;
     Ok(applied)
+}
+
+fn decode(partition: u32, offset: u64, payload: &[u8]) -> Result<EventEnvelope, StoreError> {
+    EventEnvelope::decode(payload).map_err(|e| StoreError::Decode {
+        partition,
+        offset,
+        message: e.to_string(),
+    })
+}
+
+/// Folds one admitted event.
+fn fold_envelope(
+    ov: &mut Overlay,
+    env: &EventEnvelope,
+    partition: u32,
+    offset: u64,
+) -> Result<(), StoreError> {
+    let decode_err = |message: String| StoreError::Decode {
+        partition,
+        offset,
+        message,
+    };
+    let meta = meta_of(env).map_err(|e| decode_err(e.to_string()))?;
+    let event = from_envelope(env).map_err(|e| decode_err(e.to_string()))?;
+    fold(ov, &meta, &event, At { partition, offset })?;
+    Ok(())
 }
 
 /// The running projector: owns the store's writes.
@@ -72,10 +93,21 @@ impl Projector {
     pub async fn run(
         &self,
         log: Arc<dyn EventLog>,
-        mut shutdown: watch::Receiver<bool>,
+        shutdown: watch::Receiver<bool>,
     ) -> Result<(), StoreError> {
         let start = self.store.applied_offsets(log.partitions())?;
-        let mut reader = log.reader(start).await?;
+        let reader = log.reader(start).await?;
+        self.follow(reader, shutdown).await
+    }
+
+    /// Folds what `reader` delivers until `shutdown` turns true. The reader
+    /// must start at the store's offsets (a group reader asks the store on
+    /// every assignment).
+    pub async fn follow(
+        &self,
+        mut reader: Box<dyn LogReader>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(), StoreError> {
         loop {
             let batch = tokio::select! {
                 b = reader.poll(BATCH, Duration::from_millis(250)) => b?,
@@ -97,12 +129,21 @@ impl Projector {
                 return Err(e);
             }
             self.applied.send_modify(|applied| {
-                for (p, o) in offsets {
-                    if let Some(next) = applied.get_mut(p as usize) {
+                for (p, o) in &offsets {
+                    if let Some(next) = applied.get_mut(*p as usize) {
                         *next = (*next).max(o + 1);
                     }
                 }
             });
+            let next: Vec<(u32, u64)> = {
+                let applied = self.applied.borrow();
+                let mut ps: Vec<u32> = offsets.iter().map(|(p, _)| *p).collect();
+                ps.dedup();
+                ps.into_iter()
+                    .filter_map(|p| applied.get(p as usize).map(|n| (p, *n)))
+                    .collect()
+            };
+            reader.applied(&next).await?;
         }
     }
 }

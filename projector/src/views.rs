@@ -111,3 +111,11 @@ pub struct ProgramView {
     pub definition: ledger_core::ProgramDefinition,
     pub versions: Vec<ProgramVersionView>,
 }
+
+/// A record held while the rest of its event group arrives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldRecord {
+    pub partition: u32,
+    pub offset: u64,
+    pub payload: Vec<u8>,
+}

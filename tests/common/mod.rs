@@ -168,6 +168,29 @@ impl Api {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Waits until a command-service instance answers ready and owns
+    /// `partitions` partitions (its consumer group has settled).
+    #[allow(dead_code)]
+    pub async fn wait_owning(&self, partitions: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        loop {
+            if let Ok(r) = self.http.get(format!("{}/readyz", self.base)).send().await {
+                let ok = r.status().is_success();
+                let body: Value = r.json().await.unwrap_or(Value::Null);
+                let owned = body["owned_partitions"].as_array().map_or(0, Vec::len);
+                if ok && owned == partitions {
+                    return;
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} never came to own {partitions} partitions",
+                self.base
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let r = self
             .http

@@ -51,6 +51,14 @@ impl From<CommandError> for ApiError {
     fn from(e: CommandError) -> Self {
         match e {
             CommandError::Rejected(r) => r.into(),
+            e @ CommandError::NotOwner { .. } => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_owner",
+                format!("{e}; retry (partitions are moving between instances)"),
+            ),
+            e @ CommandError::Contended { .. } => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "contended", e.to_string())
+            }
             other => {
                 tracing::error!(error = %other, "command failed on infrastructure");
                 ApiError::new(

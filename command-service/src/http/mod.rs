@@ -7,6 +7,7 @@ mod json;
 mod receipt;
 mod requests;
 mod routes;
+pub mod routing;
 
 pub use error::ApiError;
 pub use json::ApiJson;

@@ -180,5 +180,6 @@ fn summary_json(run: &str, s: &RunSummary) -> Value {
         "points": points,
         "tier_moves": moves,
         "position": s.positions.to_string(),
+        "partitions": s.partitions,
     })
 }

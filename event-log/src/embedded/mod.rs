@@ -167,4 +167,18 @@ impl EventLog for EmbeddedLog {
             start,
         )))
     }
+
+    async fn partition_reader(
+        &self,
+        partition: u32,
+        start: u64,
+    ) -> Result<Box<dyn LogReader>, LogError> {
+        if partition >= self.partitions() {
+            return Err(LogError::NoSuchPartition(partition));
+        }
+        // Other partitions start past any offset, so they are never read.
+        let mut starts = vec![u64::MAX; self.partitions() as usize];
+        starts[partition as usize] = start;
+        self.reader(starts).await
+    }
 }

@@ -12,6 +12,7 @@
 mod admin;
 #[cfg(feature = "cli")]
 mod args;
+mod group;
 mod reader;
 
 use crate::error::LogError;
@@ -29,6 +30,7 @@ use std::time::Duration;
 pub use admin::ensure_topic;
 #[cfg(feature = "cli")]
 pub use args::KafkaArgs;
+pub use group::{KafkaGroupReader, StartAt};
 
 /// Where the log lives on the broker.
 #[derive(Clone, Debug)]
@@ -185,8 +187,21 @@ impl EventLog for KafkaLog {
     async fn reader(&self, start: Vec<u64>) -> Result<Box<dyn LogReader>, LogError> {
         Ok(Box::new(reader::KafkaReader::new(
             &self.config,
-            self.partitions,
-            start,
+            (0..self.partitions).map(|p| (p, start.get(p as usize).copied().unwrap_or(0))),
+        )?))
+    }
+
+    async fn partition_reader(
+        &self,
+        partition: u32,
+        start: u64,
+    ) -> Result<Box<dyn LogReader>, LogError> {
+        if partition >= self.partitions {
+            return Err(LogError::NoSuchPartition(partition));
+        }
+        Ok(Box::new(reader::KafkaReader::new(
+            &self.config,
+            [(partition, start)],
         )?))
     }
 }

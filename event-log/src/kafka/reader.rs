@@ -7,7 +7,7 @@ use crate::record::StoredRecord;
 use async_trait::async_trait;
 use futures::FutureExt;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::consumer::{Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 use std::time::Duration;
@@ -17,7 +17,11 @@ pub struct KafkaReader {
 }
 
 impl KafkaReader {
-    pub fn new(config: &KafkaConfig, partitions: u32, start: Vec<u64>) -> Result<Self, LogError> {
+    /// Assigned to each `(partition, start offset)` given.
+    pub fn new(
+        config: &KafkaConfig,
+        starts: impl IntoIterator<Item = (u32, u64)>,
+    ) -> Result<Self, LogError> {
         let consumer: StreamConsumer = ClientConfig::new()
             .set("bootstrap.servers", &config.brokers)
             // A group id is required by librdkafka; nothing is committed to it.
@@ -29,8 +33,7 @@ impl KafkaReader {
             .create()
             .map_err(kafka_err)?;
         let mut assignment = TopicPartitionList::new();
-        for p in 0..partitions {
-            let offset = start.get(p as usize).copied().unwrap_or(0);
+        for (p, offset) in starts {
             assignment
                 .add_partition_offset(&config.topic, p as i32, Offset::Offset(offset as i64))
                 .map_err(kafka_err)?;
@@ -40,7 +43,7 @@ impl KafkaReader {
     }
 }
 
-fn stored(m: &rdkafka::message::BorrowedMessage<'_>) -> StoredRecord {
+pub(super) fn stored(m: &rdkafka::message::BorrowedMessage<'_>) -> StoredRecord {
     let headers = m
         .headers()
         .map(|hs| {
@@ -69,20 +72,36 @@ fn stored(m: &rdkafka::message::BorrowedMessage<'_>) -> StoredRecord {
 #[async_trait]
 impl LogReader for KafkaReader {
     async fn poll(&mut self, max: usize, wait: Duration) -> Result<Vec<StoredRecord>, LogError> {
-        let mut out = Vec::new();
-        match tokio::time::timeout(wait, self.consumer.recv()).await {
-            Err(_) => return Ok(out),
-            Ok(Err(e)) => return Err(kafka_err(e)),
-            Ok(Ok(m)) => out.push(stored(&m)),
-        }
-        // Then whatever is already fetched, without waiting.
-        while out.len() < max.max(1) {
-            match self.consumer.recv().now_or_never() {
-                Some(Ok(m)) => out.push(stored(&m)),
-                Some(Err(e)) => return Err(kafka_err(e)),
-                None => break,
-            }
-        }
-        Ok(out)
+        poll_consumer(&self.consumer, max, wait).await
     }
+}
+
+/// Up to `max` records: waits up to `wait` for the first, then takes what
+/// is already fetched without waiting.
+pub(super) async fn poll_consumer<C: ConsumerContext + 'static>(
+    consumer: &StreamConsumer<C>,
+    max: usize,
+    wait: Duration,
+) -> Result<Vec<StoredRecord>, LogError> {
+    let mut out = Vec::new();
+    match tokio::time::timeout(wait, consumer.recv()).await {
+        Err(_) => return Ok(out),
+        Ok(Err(e)) => return transient(e),
+        Ok(Ok(m)) => out.push(stored(&m)),
+    }
+    while out.len() < max.max(1) {
+        match consumer.recv().now_or_never() {
+            Some(Ok(m)) => out.push(stored(&m)),
+            Some(Err(_)) | None => break,
+        }
+    }
+    Ok(out)
+}
+
+/// A consumer error while polling: librdkafka reconnects and resumes by
+/// itself (a broker restart, a leader move), so the poll answers nothing
+/// and the caller polls again.
+pub(super) fn transient(e: rdkafka::error::KafkaError) -> Result<Vec<StoredRecord>, LogError> {
+    tracing::warn!(error = %e, "consumer error; librdkafka retries");
+    Ok(Vec::new())
 }
