@@ -70,6 +70,9 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     .context("watching the events and rejections topics")?;
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", &args.kafka.brokers)
+        // Kafka's (Java) partitioner, as the ledger partitions: each command
+        // lands where its account's owner reads.
+        .set("partitioner", "murmur2_random")
         .set("linger.ms", "5")
         .create()
         .context("a producer")?;

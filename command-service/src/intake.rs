@@ -25,7 +25,8 @@ use rdkafka::{Offset, TopicPartitionList};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 use tracing::{error, info_span, warn, Instrument};
 
 /// Where commands come from and rejections go.
@@ -49,12 +50,15 @@ pub enum IntakeError {
     PartitionMismatch { commands: u32, events: u32 },
 }
 
-/// Consumes the commands topic until the process ends, reporting the
-/// group's assignment changes on `changes`.
+/// Consumes the commands topic until `stop` turns true, reporting the
+/// group's assignment changes on `changes`. On stop, queued commands are
+/// settled and the consumer leaves the group, so its partitions move to the
+/// other replicas at once.
 pub async fn run_intake(
     service: Arc<CommandService>,
     config: IntakeConfig,
     changes: mpsc::UnboundedSender<Change>,
+    mut stop: watch::Receiver<bool>,
 ) -> Result<(), IntakeError> {
     for topic in [&config.commands_topic, &config.rejections_topic] {
         ensure_topic(&topic_config(&config, topic)).await?;
@@ -88,10 +92,14 @@ pub async fn run_intake(
         rejections: config.rejections_topic.clone(),
     });
     // One worker per partition: a partition's commands in order, partitions in parallel.
-    let mut workers: HashMap<u32, mpsc::Sender<OwnedMessage>> = HashMap::new();
+    let mut workers: HashMap<u32, (mpsc::Sender<OwnedMessage>, JoinHandle<()>)> = HashMap::new();
     loop {
-        let message = match intake.consumer.recv().await {
-            Ok(m) => m.detach(),
+        let received = tokio::select! {
+            r = intake.consumer.recv() => r.map(|m| m.detach()),
+            _ = stop.changed() => break,
+        };
+        let message = match received {
+            Ok(m) => m,
             Err(e) => {
                 // librdkafka reconnects by itself (a broker restart, a leader move).
                 warn!(error = %e, "commands consumer error; retrying");
@@ -100,15 +108,22 @@ pub async fn run_intake(
             }
         };
         let partition = message.partition() as u32;
-        let worker = workers.entry(partition).or_insert_with(|| {
+        let (worker, _) = workers.entry(partition).or_insert_with(|| {
             let (tx, rx) = mpsc::channel(WORKER_QUEUE);
-            tokio::spawn(intake.clone().work(partition, rx));
-            tx
+            (tx, tokio::spawn(intake.clone().work(partition, rx)))
         });
         if worker.send(message).await.is_err() {
             workers.remove(&partition);
         }
     }
+    // Let every worker settle what it has queued, then leave the group
+    // (dropping the last reference closes the consumer).
+    for (_, (queue, worker)) in workers.drain() {
+        drop(queue);
+        let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;
+    }
+    drop(intake);
+    Ok(())
 }
 
 /// Commands queued per partition worker.
@@ -128,11 +143,44 @@ impl Intake {
             if !owned_while_assigned(&self.service, self.consumer.context(), partition).await {
                 continue;
             }
-            if !settle(&self.service, &self.producer, &self.rejections, &message).await {
+            if let Some(right) = self.misrouted(&message) {
+                self.reroute(&message, right).await;
+            } else if !settle(&self.service, &self.producer, &self.rejections, &message).await {
                 continue;
             }
             if let Err(e) = self.commit(&message) {
                 warn!(error = %e, "committing the commands offset failed; the command may be re-delivered");
+            }
+        }
+    }
+
+    /// The partition a command belongs on when a producer partitioned it
+    /// differently (librdkafka's default is CRC32, the ledger's is Kafka's
+    /// murmur2): the account's events partition.
+    fn misrouted(&self, m: &OwnedMessage) -> Option<i32> {
+        let env = CommandEnvelope::decode(m.payload().unwrap_or_default()).ok()?;
+        let key = crate::encode::account_key(&env.program_id, &env.member_id);
+        let right = self.service.log().partition_for(&key) as i32;
+        (right != m.partition()).then_some(right)
+    }
+
+    /// Moves a misrouted command to its partition (in order: this worker
+    /// handles its source partition one command at a time), where the
+    /// partition's owner decides it.
+    async fn reroute(&self, m: &OwnedMessage, right: i32) {
+        let payload = m.payload().unwrap_or_default();
+        let key = m.key().unwrap_or_default();
+        loop {
+            let record = FutureRecord::to(m.topic())
+                .partition(right)
+                .key(key)
+                .payload(payload);
+            match self.producer.send(record, Duration::from_secs(30)).await {
+                Ok(_) => return,
+                Err((e, _)) => {
+                    error!(error = %e, "re-routing a command failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
             }
         }
     }

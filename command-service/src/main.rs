@@ -86,10 +86,8 @@ async fn main() -> anyhow::Result<()> {
         partitions: args.kafka.partitions,
         replication_factor: args.kafka.replication_factor,
     };
-    spawn_or_exit(
-        "the commands topic intake",
-        run_intake(service.clone(), intake, changes),
-    );
+    let (stop, stopping) = watch::channel(false);
+    let intake = tokio::spawn(run_intake(service.clone(), intake, changes, stopping));
     let routing = Routing::new(service.clone(), owners);
     let app = command_service::http::router(service.clone())
         .layer(axum::middleware::from_fn_with_state(
@@ -106,8 +104,17 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("binding")?;
     tracing::info!(listen = %args.listen, "command service up");
-    axum::serve(listener, app).await.context("serving")?;
-    Ok(())
+    axum::serve(listener, app)
+        .with_graceful_shutdown(event_log::service::terminated())
+        .await
+        .context("serving")?;
+    // Leave the group so the partitions move on at once.
+    stop.send_replace(true);
+    match intake.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e).context("the commands topic intake"),
+        Err(e) => Err(e).context("the commands topic intake"),
+    }
 }
 
 /// Ready once every program is known; lists the partitions owned now.

@@ -29,3 +29,27 @@ pub fn health_and_ready_routes<S: Clone + Send + Sync + 'static>() -> Router<S> 
         get(|| async { Json(serde_json::json!({"status": "ready"})) }),
     )
 }
+
+/// Resolves on SIGTERM or Ctrl-C: the signal to shut down gracefully (a
+/// consumer then leaves its group, so its partitions move on at once).
+pub async fn terminated() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -72,7 +72,11 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("{}projector", args.kafka.topic_prefix));
     let reader = KafkaGroupReader::new(&args.kafka.events(), &group, start)
         .context("joining the consumer group")?;
-    let (_stop, stopped) = watch::channel(false);
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        event_log::service::terminated().await;
+        stop.send_replace(true);
+    });
     projector
         .follow(Box::new(reader), stopped)
         .await

@@ -213,9 +213,11 @@ pub struct Proc(Child);
 
 impl Proc {
     pub fn start(name: &str, args: &[String]) -> Proc {
+        // LOYALTY_TEST_LOG=info shows the services' own logs when debugging.
+        let log = std::env::var("LOYALTY_TEST_LOG").unwrap_or_else(|_| "warn".into());
         let child = Command::new(binary(name))
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", log)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -225,6 +227,15 @@ impl Proc {
 
     pub fn kill9(&mut self) {
         let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+
+    /// Asks the process to shut down (SIGTERM) and waits for it.
+    #[allow(dead_code)]
+    pub fn terminate(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
         let _ = self.0.wait();
     }
 }
