@@ -75,9 +75,10 @@ pub async fn run_intake(
         .set("group.id", &config.group_id)
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
-        // A dead instance's partitions move on after 10 s, not librdkafka's 45 s.
-        .set("session.timeout.ms", "10000")
-        .set("heartbeat.interval.ms", "1000")
+        // A dead instance's partitions move on after 30 s, not librdkafka's
+        // 45 s; shorter makes a busy broker (Tansu on sqlite) drop live members.
+        .set("session.timeout.ms", "30000")
+        .set("heartbeat.interval.ms", "3000")
         .create_with_context(GroupContext::new(changes))?;
     consumer.subscribe(&[&config.commands_topic])?;
     let producer: FutureProducer = ClientConfig::new()
