@@ -169,14 +169,15 @@ fn member_command(args: &LoadArgs, i: usize) -> CommandEnvelope {
             transaction_id: tx,
             occurred_at,
             amount: format!("{}.{:02}", i % 120 + 5, i % 100),
-            channel: if i % 3 == 0 { "app" } else { "store" }.into(),
+            channel: if i.is_multiple_of(3) { "app" } else { "store" }.into(),
             ..Default::default()
         })
     };
     CommandEnvelope {
         command_id: format!("{}-c{i}", args.run_id),
         program_id: args.program.clone(),
-        member_id: member(args, i % args.members.max(1)),
+        // Spread so every member gets both kinds (i % members would line up with i % 8).
+        member_id: member(args, (i * 7 + i / 8) % args.members.max(1)),
         command: Some(command),
     }
 }
@@ -214,13 +215,21 @@ async fn send_all(
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(settle_key(&env), Instant::now());
                 let payload = env.encode_to_vec();
-                producer
+                // A failed send (a broker restart) is sent again: a command
+                // that did land twice is a retry the ledger recognises.
+                let mut attempts = 0;
+                while let Err((e, _)) = producer
                     .send(
                         FutureRecord::to(&topic).key(&key).payload(&payload),
                         Duration::from_secs(60),
                     )
                     .await
-                    .map_err(|(e, _)| anyhow::anyhow!("producing a command: {e}"))?;
+                {
+                    attempts += 1;
+                    anyhow::ensure!(attempts < 60, "producing a command: {e}");
+                    tracing::warn!(error = %e, "producing a command failed; sending it again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
             }
             anyhow::Ok(())
         }));

@@ -171,7 +171,10 @@ async fn partitions_move_between_two_instances_without_loss_or_double_apply() {
     let chunks = HTTP_COMMANDS / 10;
     for (i, chunk) in http.chunks(10).enumerate() {
         if i == chunks / 3 {
-            b_proc = Some(Proc::start("command-service", &service_args(&brokers, port_b)));
+            b_proc = Some(Proc::start(
+                "command-service",
+                &service_args(&brokers, port_b),
+            ));
         }
         if i == 2 * chunks / 3 {
             owners_seen.push(owning_some(&apis[1]).await);
