@@ -135,6 +135,8 @@ async fn partitions_move_between_two_instances_without_loss_or_double_apply() {
     let producer = tokio::spawn(async move {
         let producer: FutureProducer = ClientConfig::new()
             .set("bootstrap.servers", &producer_brokers)
+            // Tansu 0.6.0 cannot fetch from inside a batch (README).
+            .set("batch.num.messages", "1")
             .create()
             .unwrap();
         for (i, (member, tx, amount)) in topic.into_iter().enumerate() {
