@@ -51,9 +51,9 @@ pub enum IntakeError {
 }
 
 /// Consumes the commands topic until `stop` turns true, reporting the
-/// group's assignment changes on `changes`. On stop, queued commands are
-/// settled and the consumer leaves the group, so its partitions move to the
-/// other replicas at once.
+/// group's assignment changes on `changes`. On stop, the commands in hand
+/// are settled, queued ones are left uncommitted, and the consumer leaves
+/// the group, so its partitions move to the other replicas at once.
 pub async fn run_intake(
     service: Arc<CommandService>,
     config: IntakeConfig,
@@ -85,6 +85,9 @@ pub async fn run_intake(
         .set("bootstrap.servers", &config.brokers)
         .set("enable.idempotence", "true")
         .set("acks", "all")
+        // One record per batch: Tansu 0.6.0 answers a fetch that starts
+        // inside a batch with nothing (rejection readers resume anywhere).
+        .set("batch.num.messages", "1")
         .create()?;
     let intake = Arc::new(Intake {
         service,
@@ -111,17 +114,22 @@ pub async fn run_intake(
         let partition = message.partition() as u32;
         let (worker, _) = workers.entry(partition).or_insert_with(|| {
             let (tx, rx) = mpsc::channel(WORKER_QUEUE);
-            (tx, tokio::spawn(intake.clone().work(partition, rx)))
+            (
+                tx,
+                tokio::spawn(intake.clone().work(partition, rx, stop.clone())),
+            )
         });
         if worker.send(message).await.is_err() {
             workers.remove(&partition);
         }
     }
-    // Let every worker settle what it has queued, then leave the group
-    // (dropping the last reference closes the consumer).
+    // Let every worker finish the command in hand (queued ones stay
+    // uncommitted for the next owner), then leave the group: dropping the
+    // last reference closes the consumer.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     for (_, (queue, worker)) in workers.drain() {
         drop(queue);
-        let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;
+        let _ = tokio::time::timeout_at(deadline, worker).await;
     }
     drop(intake);
     Ok(())
@@ -139,8 +147,16 @@ struct Intake {
 
 impl Intake {
     /// Settles one partition's commands in order, committing each once settled.
-    async fn work(self: Arc<Self>, partition: u32, mut queue: mpsc::Receiver<OwnedMessage>) {
+    async fn work(
+        self: Arc<Self>,
+        partition: u32,
+        mut queue: mpsc::Receiver<OwnedMessage>,
+        stop: watch::Receiver<bool>,
+    ) {
         while let Some(message) = queue.recv().await {
+            if *stop.borrow() {
+                return;
+            }
             if !owned_while_assigned(&self.service, self.consumer.context(), partition).await {
                 continue;
             }

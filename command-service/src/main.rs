@@ -104,12 +104,19 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("binding")?;
     tracing::info!(listen = %args.listen, "command service up");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(event_log::service::terminated())
-        .await
-        .context("serving")?;
-    // Leave the group so the partitions move on at once.
-    stop.send_replace(true);
+    // HTTP in the background: on SIGTERM the process leaves the consumer
+    // group first (its partitions move on at once), whatever connections
+    // stay open; it ends when the intake has settled its queue and left.
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the HTTP server stopped");
+            std::process::exit(1);
+        }
+    });
+    tokio::spawn(async move {
+        event_log::service::terminated().await;
+        stop.send_replace(true);
+    });
     match intake.await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(e).context("the commands topic intake"),
