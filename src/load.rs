@@ -91,32 +91,15 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     );
     let started = Instant::now();
     let enrollments: Vec<CommandEnvelope> = (0..args.members).map(|m| enroll(&args, m)).collect();
-    send_all(
-        &producer,
-        &commands_topic,
-        enrollments,
-        args.producers,
-        &pending,
-    )
-    .await?;
-    wait_settled(
-        &pending,
-        &settled,
-        &bar,
-        Duration::from_secs(args.timeout_secs),
-    )
-    .await?;
+    let timeout = Duration::from_secs(args.timeout_secs);
     let rest: Vec<CommandEnvelope> = (0..args.commands)
         .map(|i| member_command(&args, i))
         .collect();
-    send_all(&producer, &commands_topic, rest, args.producers, &pending).await?;
-    wait_settled(
-        &pending,
-        &settled,
-        &bar,
-        Duration::from_secs(args.timeout_secs),
-    )
-    .await?;
+    // Members exist before their first accrual arrives.
+    for phase in [enrollments, rest] {
+        send_all(&producer, &commands_topic, phase, args.producers, &pending).await?;
+        wait_settled(&pending, &settled, &bar, timeout).await?;
+    }
     bar.finish_and_clear();
     watcher.abort();
     let secs = started.elapsed().as_secs_f64();
@@ -260,15 +243,9 @@ async fn watch_outcomes(
         .create()?;
     let mut assignment = TopicPartitionList::new();
     for topic in [events, rejections] {
-        let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10))?;
-        let partitions = metadata
-            .topics()
-            .first()
-            .map_or(0, |t| t.partitions().len());
-        anyhow::ensure!(
-            partitions > 0,
-            "topic {topic} does not exist: start the command service first"
-        );
+        let partitions = event_log::topic_partitions(&args.kafka.brokers, topic)
+            .await
+            .with_context(|| format!("topic {topic}: start the command service first"))?;
         for p in 0..partitions as i32 {
             let (_, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10))?;
             assignment.add_partition_offset(topic, p, Offset::Offset(high))?;

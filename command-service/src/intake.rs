@@ -13,7 +13,7 @@
 use crate::error::CommandError;
 use crate::ownership::{Change, GroupContext};
 use crate::service::CommandService;
-use event_log::{ensure_topic, EventLog, KafkaConfig, KafkaLog};
+use event_log::{ensure_topic, topic_partitions, KafkaConfig};
 use ledger_core::command_codec::member_command;
 use ledger_core::Rejection;
 use loyalty_proto::{CommandEnvelope, CommandRejected, Message as _};
@@ -63,9 +63,7 @@ pub async fn run_intake(
     for topic in [&config.commands_topic, &config.rejections_topic] {
         ensure_topic(&topic_config(&config, topic)).await?;
     }
-    let commands = KafkaLog::connect(topic_config(&config, &config.commands_topic))
-        .await?
-        .partitions();
+    let commands = topic_partitions(&config.brokers, &config.commands_topic).await?;
     let events = service.log().partitions();
     if commands != events {
         return Err(IntakeError::PartitionMismatch { commands, events });

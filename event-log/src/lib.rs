@@ -49,7 +49,7 @@ pub use embedded::{Durability, EmbeddedLog};
 pub use error::LogError;
 #[cfg(feature = "cli")]
 pub use kafka::KafkaArgs;
-pub use kafka::{ensure_topic, KafkaConfig, KafkaGroupReader, KafkaLog, StartAt};
+pub use kafka::{ensure_topic, topic_partitions, KafkaConfig, KafkaGroupReader, KafkaLog, StartAt};
 pub use log::{EventLog, LogReader};
 pub use partitioner::{murmur2, partition_for};
 pub use position::{PositionError, Positions};

@@ -27,7 +27,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use admin::ensure_topic;
+pub use admin::{ensure_topic, topic_partitions};
 #[cfg(feature = "cli")]
 pub use args::KafkaArgs;
 pub use group::{KafkaGroupReader, StartAt};
@@ -82,25 +82,10 @@ impl KafkaLog {
         let meta = Arc::new(meta);
         let partitions = {
             let (meta, topic) = (meta.clone(), config.topic.clone());
-            tokio::task::spawn_blocking(move || {
-                let md = meta
-                    .fetch_metadata(Some(&topic), TIMEOUT)
-                    .map_err(kafka_err)?;
-                let t = md
-                    .topics()
-                    .first()
-                    .ok_or_else(|| LogError::Backend(format!("no topic {topic}")))?;
-                Ok::<u32, LogError>(t.partitions().len() as u32)
-            })
-            .await
-            .map_err(|e| LogError::Backend(e.to_string()))??
+            tokio::task::spawn_blocking(move || admin::partition_count(&*meta, &topic))
+                .await
+                .map_err(|e| LogError::Backend(e.to_string()))??
         };
-        if partitions == 0 {
-            return Err(LogError::Backend(format!(
-                "topic {} has no partitions",
-                config.topic
-            )));
-        }
         Ok(Arc::new(KafkaLog {
             config,
             partitions,
