@@ -16,239 +16,12 @@
 
 mod common;
 
-use common::Api;
+use common::containers::{api_of, command_service, finished, kill9, Stack, MEMORY, SQLITE};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use testcontainers::core::{IntoContainerPort, Mount, WaitFor};
-use testcontainers::runners::AsyncRunner;
-use testcontainers::{ContainerAsync, GenericImage, ImageExt};
-
-const PARTITIONS: &str = "4";
-const MEMORY: &str = "memory://tansu/";
-/// Survives a broker restart (the volume holds it); Tansu is much slower on it.
-const SQLITE: &str = "sqlite://tansu.db";
 
 /// One scenario at a time: each is a whole stack on two cores.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn image(name: &str) -> GenericImage {
-    GenericImage::new(format!("loyalty/{name}"), "dev".to_string())
-}
-
-struct Stack {
-    run: String,
-    network: String,
-    volumes: Vec<String>,
-    tansu: ContainerAsync<GenericImage>,
-    commands: ContainerAsync<GenericImage>,
-    projector: ContainerAsync<GenericImage>,
-    _queries: ContainerAsync<GenericImage>,
-    cmd: Api,
-}
-
-impl Stack {
-    /// A stack whose broker keeps its data in `storage` (`memory://tansu/`,
-    /// or `sqlite://tansu.db` on a volume where the broker restarts).
-    async fn start(name: &str, storage: &str) -> Stack {
-        let run = format!("{name}-{}-{}", std::process::id(), nanos());
-        let network = format!("loyalty-{run}");
-        let (broker_data, models) = (format!("tansu-{run}"), format!("models-{run}"));
-        let tansu = image("tansu")
-            .with_wait_for(WaitFor::millis(500))
-            .with_network(&network)
-            .with_container_name(format!("tansu-{run}"))
-            .with_mount(Mount::volume_mount(&broker_data, "/data"))
-            .with_cmd([
-                "broker".to_string(),
-                "--listener-url".into(),
-                "tcp://0.0.0.0:9092".into(),
-                "--advertised-listener-url".into(),
-                format!("tcp://tansu-{run}:9092"),
-                "--cluster-id".into(),
-                "loyalty".into(),
-                "--storage-engine".into(),
-                storage.to_string(),
-            ])
-            .start()
-            .await
-            .expect("tansu container");
-        let commands = command_service(&run, &network, "cmd1").await;
-        let projector = service(&run, &network, image("projector"))
-            .with_env_var("LOYALTY_DATA_DIR", "/data/readmodels")
-            .with_env_var("LOYALTY_LISTEN", "0.0.0.0:8082")
-            .with_mount(Mount::volume_mount(&models, "/data"))
-            .start()
-            .await
-            .expect("projector container");
-        let queries = image("query-service")
-            .with_exposed_port(8081.tcp())
-            .with_wait_for(WaitFor::millis(200))
-            .with_network(&network)
-            .with_env_var("LOYALTY_DATA_DIR", "/data/readmodels")
-            .with_env_var("LOYALTY_SECONDARY_DIR", "/tmp/secondary")
-            .with_env_var("LOYALTY_LISTEN", "0.0.0.0:8081")
-            .with_mount(Mount::volume_mount(&models, "/data"))
-            .start()
-            .await
-            .expect("query-service container");
-        let cmd = api_of(&commands, 8080).await;
-        cmd.wait_owning(4).await;
-        let program: Value = serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
-        let (s, b) = cmd.put("/v1/programs/fx", program).await;
-        assert_eq!(s, 200, "{b}");
-        Stack {
-            run,
-            network,
-            volumes: vec![broker_data, models],
-            tansu,
-            commands,
-            projector,
-            _queries: queries,
-            cmd,
-        }
-    }
-
-    fn brokers(&self) -> String {
-        format!("tansu-{}:9092", self.run)
-    }
-
-    /// Starts `loyalty load` in a container (it runs until every command is settled).
-    async fn load(&self, members: usize, commands: usize) -> ContainerAsync<GenericImage> {
-        let args = [
-            "load".to_string(),
-            "--brokers".into(),
-            self.brokers(),
-            "--partitions".into(),
-            PARTITIONS.into(),
-            "--program".into(),
-            "fx".into(),
-            "--members".into(),
-            members.to_string(),
-            "--commands".into(),
-            commands.to_string(),
-            "--producers".into(),
-            "4".into(),
-            "--run-id".into(),
-            format!("r{}", nanos() % 1_000_000),
-        ];
-        image("loyalty")
-            .with_network(&self.network)
-            .with_env_var("RUST_LOG", "warn")
-            .with_cmd(args)
-            .start()
-            .await
-            .expect("load container")
-    }
-
-    /// Runs `loyalty verify` against the projector's volume; returns its report.
-    async fn verify(&self) -> String {
-        let verifier = image("loyalty")
-            .with_network(&self.network)
-            .with_env_var("RUST_LOG", "warn")
-            .with_mount(Mount::volume_mount(&self.volumes[1], "/data"))
-            .with_cmd([
-                "verify".to_string(),
-                "--brokers".into(),
-                self.brokers(),
-                "--partitions".into(),
-                PARTITIONS.into(),
-                "--data-dir".into(),
-                "/data/readmodels".into(),
-            ])
-            .start()
-            .await
-            .expect("verify container");
-        let (code, out) = finished(&verifier, Duration::from_secs(600)).await;
-        assert_eq!(code, 0, "loyalty verify failed:\n{out}");
-        assert!(out.contains("verified"), "{out}");
-        out
-    }
-
-    async fn remove(self) {
-        drop(self._queries);
-        drop(self.projector);
-        drop(self.commands);
-        drop(self.tansu);
-        for v in &self.volumes {
-            let _ = std::process::Command::new("docker")
-                .args(["volume", "rm", "-f", v])
-                .output();
-        }
-    }
-}
-
-fn nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos()
-}
-
-fn service(
-    run: &str,
-    network: &str,
-    image: GenericImage,
-) -> testcontainers::ContainerRequest<GenericImage> {
-    image
-        .with_wait_for(WaitFor::millis(200))
-        .with_network(network)
-        .with_env_var("LOYALTY_KAFKA_BROKERS", format!("tansu-{run}:9092"))
-        .with_env_var("LOYALTY_PARTITIONS", PARTITIONS)
-        .with_env_var("RUST_LOG", "warn")
-}
-
-async fn command_service(run: &str, network: &str, name: &str) -> ContainerAsync<GenericImage> {
-    service(
-        run,
-        network,
-        image("command-service").with_exposed_port(8080.tcp()),
-    )
-    .with_container_name(format!("{name}-{run}"))
-    .with_env_var("LOYALTY_LISTEN", "0.0.0.0:8080")
-    .with_env_var("LOYALTY_ADVERTISE_URL", format!("http://{name}-{run}:8080"))
-    .start()
-    .await
-    .expect("command-service container")
-}
-
-async fn api_of(container: &ContainerAsync<GenericImage>, port: u16) -> Api {
-    let host_port = container.get_host_port_ipv4(port).await.expect("port");
-    Api::new(&format!("http://127.0.0.1:{host_port}"))
-}
-
-/// Waits for a one-shot container to exit; its exit code and output.
-async fn finished(container: &ContainerAsync<GenericImage>, limit: Duration) -> (i64, String) {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Ok(Some(code)) = container.exit_code().await {
-            let mut out =
-                String::from_utf8_lossy(&container.stdout_to_vec().await.unwrap_or_default())
-                    .into_owned();
-            out.push_str(&String::from_utf8_lossy(
-                &container.stderr_to_vec().await.unwrap_or_default(),
-            ));
-            return (code, out);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "container did not finish in {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-/// Sends SIGKILL to a container (its process dies at once, like kill -9).
-fn kill9(container: &ContainerAsync<GenericImage>) {
-    let out = std::process::Command::new("docker")
-        .args(["kill", "--signal", "KILL", container.id()])
-        .output()
-        .expect("docker kill");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "Tansu 0.6.0 (memory engine) slows to ~74 events/s past ~35,000 events on this machine; run with --ignored"]
@@ -269,12 +42,12 @@ async fn b_projector_killed_mid_stream_and_started_again() {
     let stack = Stack::start("b", MEMORY).await;
     let load = stack.load(300, 20_000).await;
     tokio::time::sleep(Duration::from_secs(8)).await;
-    kill9(&stack.projector);
+    kill9(stack.projector());
     // Past the projector's group session (6 s): Tansu 0.6.0 drops a dead
     // member only at a rebalance after its session expired.
     tokio::time::sleep(Duration::from_secs(8)).await;
     stack
-        .projector
+        .projector()
         .start()
         .await
         .expect("projector started again");

@@ -453,6 +453,8 @@ fn command_kind(c: &MemberCommand) -> &'static str {
         MemberCommand::Redeem { .. } => "redeem",
         MemberCommand::Cancel { .. } => "cancel",
         MemberCommand::ChangeTier { .. } => "change_tier",
+        MemberCommand::ChangeStatus { .. } => "change_status",
+        MemberCommand::Adjust(_) => "adjust",
         MemberCommand::Expire { .. } => "expire",
         MemberCommand::AssessTier { .. } => "assess_tier",
     }

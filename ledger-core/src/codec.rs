@@ -3,7 +3,7 @@
 //! account, sequence, recorded_at) come from the writer as [`EnvelopeMeta`].
 
 use crate::event::*;
-use crate::member::MemberType;
+use crate::member::{MemberStatus, MemberType};
 use crate::numbers::{parse as parse_dec, text};
 use crate::time::{format, format_opt, parse as parse_time};
 use crate::{Decimal, Time};
@@ -362,7 +362,51 @@ fn body_to_proto(body: &EventBody) -> Body {
             lots_reset: debits_to(lots_reset),
             balances_after: balances_to(balances_after),
         }),
+        EventBody::MemberStatusChanged { from, to, reason } => {
+            Body::MemberStatusChanged(pb::MemberStatusChanged {
+                from: from.as_str().to_string(),
+                to: to.as_str().to_string(),
+                reason: reason.clone(),
+            })
+        }
+        EventBody::PointsForfeited {
+            currency,
+            points,
+            lots_forfeited,
+            balances_after,
+        } => Body::PointsForfeited(pb::PointsForfeited {
+            currency: currency.clone(),
+            points: text(*points),
+            lots_forfeited: debits_to(lots_forfeited),
+            balances_after: balances_to(balances_after),
+        }),
+        EventBody::PointsAdjusted {
+            currency,
+            points,
+            actor,
+            reason,
+            arrears_settled,
+            lot,
+            lots_debited,
+            balances_after,
+        } => Body::PointsAdjusted(pb::PointsAdjusted {
+            currency: currency.clone(),
+            points: text(*points),
+            actor: actor.clone(),
+            reason: reason.clone(),
+            arrears_settled: text(*arrears_settled),
+            lot: lot.as_ref().map(lot_to),
+            lots_debited: debits_to(lots_debited),
+            balances_after: balances_to(balances_after),
+        }),
     }
+}
+
+fn status(field: &'static str, s: &str) -> Result<MemberStatus, CodecError> {
+    MemberStatus::parse(s).ok_or_else(|| CodecError::BadField {
+        field,
+        value: s.to_string(),
+    })
 }
 
 fn period(s: &str) -> Result<i32, CodecError> {
@@ -492,6 +536,27 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
             period: period(&q.period)?,
             lots_reset: debits_from(&q.lots_reset)?,
             balances_after: balances_from(&q.balances_after)?,
+        },
+        Body::MemberStatusChanged(c) => EventBody::MemberStatusChanged {
+            from: status("from", &c.from)?,
+            to: status("to", &c.to)?,
+            reason: c.reason.clone(),
+        },
+        Body::PointsForfeited(f) => EventBody::PointsForfeited {
+            currency: f.currency.clone(),
+            points: dec("points", &f.points)?,
+            lots_forfeited: debits_from(&f.lots_forfeited)?,
+            balances_after: balances_from(&f.balances_after)?,
+        },
+        Body::PointsAdjusted(a) => EventBody::PointsAdjusted {
+            currency: a.currency.clone(),
+            points: dec("points", &a.points)?,
+            actor: a.actor.clone(),
+            reason: a.reason.clone(),
+            arrears_settled: dec("arrears_settled", &a.arrears_settled)?,
+            lot: a.lot.as_ref().map(lot_from).transpose()?,
+            lots_debited: debits_from(&a.lots_debited)?,
+            balances_after: balances_from(&a.balances_after)?,
         },
     })
 }

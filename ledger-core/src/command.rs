@@ -1,6 +1,6 @@
 //! Commands: what a store, app, partner or operator asks the ledger to do.
 
-use crate::member::MemberType;
+use crate::member::{MemberStatus, MemberType};
 use crate::program::ProgramDefinition;
 use crate::{Decimal, Time};
 use serde::Serialize;
@@ -34,6 +34,15 @@ pub enum MemberCommand {
         tier: String,
         reason: String,
     },
+    /// Suspend, reactivate or unenroll (unenrolling forfeits what is left).
+    ChangeStatus {
+        transaction_id: String,
+        status: MemberStatus,
+        occurred_at: Time,
+        reason: String,
+    },
+    /// A manual credit (points > 0) or debit (points < 0) by an operator.
+    Adjust(Adjustment),
     /// Expire what is due as of a time (one member's part of an expiry run).
     Expire {
         as_of: Time,
@@ -56,6 +65,18 @@ pub struct Accrual {
     pub product_category: Option<String>,
 }
 
+/// A manual adjustment: who made it and why travel with the points.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Adjustment {
+    pub transaction_id: String,
+    pub occurred_at: Time,
+    pub currency: String,
+    /// Signed: a credit opens a lot, a debit consumes lots.
+    pub points: Decimal,
+    pub actor: String,
+    pub reason: String,
+}
+
 /// A command on a program.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
@@ -70,7 +91,9 @@ impl MemberCommand {
             MemberCommand::Accrue(a) => Some(&a.transaction_id),
             MemberCommand::Redeem { transaction_id, .. }
             | MemberCommand::Cancel { transaction_id, .. }
-            | MemberCommand::ChangeTier { transaction_id, .. } => Some(transaction_id),
+            | MemberCommand::ChangeTier { transaction_id, .. }
+            | MemberCommand::ChangeStatus { transaction_id, .. } => Some(transaction_id),
+            MemberCommand::Adjust(a) => Some(&a.transaction_id),
             MemberCommand::Enroll { .. }
             | MemberCommand::Expire { .. }
             | MemberCommand::AssessTier { .. } => None,

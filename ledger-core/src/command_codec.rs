@@ -1,8 +1,8 @@
 //! Commands from the commands topic (protobuf) into core commands. A command
 //! that cannot be read is an `invalid_request` rejection like any other.
 
-use crate::command::{Accrual, MemberCommand};
-use crate::member::MemberType;
+use crate::command::{Accrual, Adjustment, MemberCommand};
+use crate::member::{MemberStatus, MemberType};
 use crate::numbers::parse as parse_dec;
 use crate::time::parse as parse_time;
 use crate::{Decimal, Rejection, Time};
@@ -84,5 +84,24 @@ pub fn member_command(env: &CommandEnvelope, now: Time) -> Result<MemberCommand,
             tier: t.tier.clone(),
             reason: t.reason.clone(),
         },
+        Pb::ChangeStatus(c) => MemberCommand::ChangeStatus {
+            transaction_id: c.transaction_id.clone(),
+            status: MemberStatus::parse(&c.status).ok_or_else(|| {
+                Rejection::invalid(format!(
+                    "status must be active, suspended or unenrolled, got {:?}",
+                    c.status
+                ))
+            })?,
+            occurred_at: time("occurred_at", &c.occurred_at)?,
+            reason: c.reason.clone(),
+        },
+        Pb::Adjust(a) => MemberCommand::Adjust(Adjustment {
+            transaction_id: a.transaction_id.clone(),
+            occurred_at: time("occurred_at", &a.occurred_at)?,
+            currency: a.currency.clone(),
+            points: decimal("points", &a.points)?,
+            actor: a.actor.clone(),
+            reason: a.reason.clone(),
+        }),
     })
 }

@@ -1,7 +1,7 @@
 //! Domain events: facts with their results. Their wire form is the protobuf
 //! schema in `proto/` (see [`crate::codec`]).
 
-use crate::member::MemberType;
+use crate::member::{MemberStatus, MemberType};
 use crate::program::ProgramDefinition;
 use crate::{Decimal, Time};
 use serde::Serialize;
@@ -84,6 +84,30 @@ pub enum EventBody {
         points: Decimal,
         period: i32,
         lots_reset: Vec<LotDebit>,
+        balances_after: Vec<BalanceAfter>,
+    },
+    MemberStatusChanged {
+        from: MemberStatus,
+        to: MemberStatus,
+        reason: String,
+    },
+    /// The open lots an unenrolled member still held, taken out of the
+    /// program (breakage, like expiry). Arrears stay owed.
+    PointsForfeited {
+        currency: String,
+        points: Decimal,
+        lots_forfeited: Vec<LotDebit>,
+        balances_after: Vec<BalanceAfter>,
+    },
+    /// A manual credit (arrears first, then a lot) or debit (lots, FIFO).
+    PointsAdjusted {
+        currency: String,
+        points: Decimal,
+        actor: String,
+        reason: String,
+        arrears_settled: Decimal,
+        lot: Option<Lot>,
+        lots_debited: Vec<LotDebit>,
         balances_after: Vec<BalanceAfter>,
     },
 }
@@ -186,6 +210,9 @@ impl EventBody {
             EventBody::RedemptionCancelled { .. } => "RedemptionCancelled",
             EventBody::TierChanged { .. } => "TierChanged",
             EventBody::QualifyingReset { .. } => "QualifyingReset",
+            EventBody::MemberStatusChanged { .. } => "MemberStatusChanged",
+            EventBody::PointsForfeited { .. } => "PointsForfeited",
+            EventBody::PointsAdjusted { .. } => "PointsAdjusted",
         }
     }
 
@@ -197,7 +224,9 @@ impl EventBody {
             | EventBody::PointsExpired { balances_after, .. }
             | EventBody::AccrualCancelled { balances_after, .. }
             | EventBody::RedemptionCancelled { balances_after, .. }
-            | EventBody::QualifyingReset { balances_after, .. } => balances_after,
+            | EventBody::QualifyingReset { balances_after, .. }
+            | EventBody::PointsForfeited { balances_after, .. }
+            | EventBody::PointsAdjusted { balances_after, .. } => balances_after,
             _ => &[],
         }
     }

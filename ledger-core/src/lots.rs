@@ -11,11 +11,11 @@ pub struct CurrencyBook {
     pub lots: Vec<Lot>,
     /// Points owed after a reversal of points already spent.
     pub arrears: Decimal,
-    /// Credited, net of cancelled accruals.
+    /// Credited, net of cancelled accruals and of manual adjustments.
     pub earned: Decimal,
     /// Redeemed, net of cancelled redemptions.
     pub redeemed: Decimal,
-    /// Expired (and reset qualifying points).
+    /// Expired, forfeited on unenrollment, and reset qualifying points.
     pub expired: Decimal,
     /// Activity expiry model: when the whole balance lapses.
     pub activity_expires_at: Option<Time>,

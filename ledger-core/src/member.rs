@@ -46,6 +46,15 @@ impl MemberStatus {
             MemberStatus::Unenrolled => "unenrolled",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(MemberStatus::Active),
+            "suspended" => Some(MemberStatus::Suspended),
+            "unenrolled" => Some(MemberStatus::Unenrolled),
+            _ => None,
+        }
+    }
 }
 
 /// What a journal (one external transaction) did, kept for retries and cancellations.
@@ -73,6 +82,8 @@ pub enum JournalKind {
     },
     Cancellation,
     TierChange,
+    StatusChange,
+    Adjustment,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -241,6 +252,38 @@ impl Member {
                 book.expired += *points;
                 self.last_assessed_period = Some(*period);
                 self.note_lapsed(lots_reset);
+            }
+            EventBody::MemberStatusChanged { to, .. } => {
+                self.status = *to;
+                self.record(event, JournalKind::StatusChange);
+            }
+            EventBody::PointsForfeited {
+                currency,
+                points,
+                lots_forfeited,
+                ..
+            } => {
+                let book = self.book_mut(currency);
+                book.debit(lots_forfeited);
+                book.expired += *points;
+                self.note_lapsed(lots_forfeited);
+            }
+            EventBody::PointsAdjusted {
+                currency,
+                points,
+                arrears_settled,
+                lot,
+                lots_debited,
+                ..
+            } => {
+                let book = self.book_mut(currency);
+                book.arrears -= *arrears_settled;
+                if let Some(lot) = lot {
+                    book.open(lot.clone());
+                }
+                book.debit(lots_debited);
+                book.earned += *points;
+                self.record(event, JournalKind::Adjustment);
             }
         }
         self.take_activity(event);

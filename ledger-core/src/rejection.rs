@@ -1,5 +1,6 @@
 //! Business rejections: values, not errors. Each has a stable machine code.
 
+use crate::member::MemberStatus;
 use crate::Decimal;
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -24,8 +25,18 @@ pub enum Rejection {
         available: Decimal,
         requested: Decimal,
     },
-    #[error("member {0} is not active")]
-    MemberInactive(String),
+    #[error("member {member} is {}: {what} not allowed", status.as_str())]
+    MemberInactive {
+        member: String,
+        status: MemberStatus,
+        what: &'static str,
+    },
+    #[error("member {member} cannot go from {} to {}", from.as_str(), to.as_str())]
+    InvalidStatusChange {
+        member: String,
+        from: MemberStatus,
+        to: MemberStatus,
+    },
 }
 
 impl Rejection {
@@ -40,7 +51,8 @@ impl Rejection {
             Rejection::AlreadyCancelled(_) => "already_cancelled",
             Rejection::TransactionConflict(_) => "transaction_conflict",
             Rejection::InsufficientPoints { .. } => "insufficient_points",
-            Rejection::MemberInactive(_) => "member_inactive",
+            Rejection::MemberInactive { .. } => "member_inactive",
+            Rejection::InvalidStatusChange { .. } => "invalid_status_change",
         }
     }
 

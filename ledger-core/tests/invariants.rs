@@ -8,8 +8,10 @@
 //! with partner or extra explicit points), explicit credits in every
 //! currency with or without a partner, redemptions (some over the balance),
 //! cancellations (of accruals, redemptions, other journals, unknown ids and
-//! already cancelled ones), manual tier changes, expiry runs, assessments,
-//! retries with the same body and conflicting retries.
+//! already cancelled ones), manual tier changes, manual adjustments (credits
+//! and debits, some over the balance), suspensions, reactivations, a rare
+//! unenrollment, expiry runs, assessments, retries with the same body and
+//! conflicting retries.
 //!
 //! Each property is its own proptest over the recorded trace:
 //! 1. book invariants after every event;
@@ -27,11 +29,13 @@ mod support;
 
 use chrono::Duration;
 use ledger_core::codec::{from_envelope, to_envelope, EnvelopeMeta};
-use ledger_core::command::Accrual;
+use ledger_core::command::{Accrual, Adjustment};
 use ledger_core::event::{Event, EventBody, LotDebit};
 use ledger_core::lots::{lot_origin, CurrencyBook};
 use ledger_core::program::{CurrencyKind, ExpiryModel, Program};
-use ledger_core::{decide, Decimal, Decision, Member, MemberCommand, Rejection, Time};
+use ledger_core::{
+    decide, Decimal, Decision, Member, MemberCommand, MemberStatus, Rejection, Time,
+};
 use loyalty_proto::EventEnvelope;
 use proptest::prelude::*;
 use prost::Message;
@@ -80,6 +84,12 @@ enum Op {
     },
     Cancel(Target),
     ChangeTier(&'static str),
+    /// Signed points; 0 is invalid, a debit over the balance is refused.
+    Adjust {
+        currency: &'static str,
+        points: i64,
+    },
+    Status(MemberStatus),
     Expire,
     Assess,
     /// An earlier command again, same body.
@@ -155,6 +165,13 @@ fn op() -> impl Strategy<Value = Op> {
             }),
         5 => target().prop_map(Op::Cancel),
         1 => pick(&TIERS).prop_map(Op::ChangeTier),
+        3 => (pick(&CURRENCIES), -800i64..800)
+            .prop_map(|(currency, points)| Op::Adjust { currency, points }),
+        2 => prop_oneof![
+            10 => Just(Op::Status(MemberStatus::Suspended)),
+            10 => Just(Op::Status(MemberStatus::Active)),
+            1 => Just(Op::Status(MemberStatus::Unenrolled)),
+        ],
         2 => Just(Op::Expire),
         2 => Just(Op::Assess),
         2 => any::<usize>().prop_map(Op::Retry),
@@ -244,6 +261,8 @@ enum Kind {
     Redemption,
     Cancellation,
     TierChange,
+    StatusChange,
+    Adjustment,
 }
 
 /// The test's own view of the journals.
@@ -271,7 +290,9 @@ impl Books {
             None => Expect::Rejected("transaction_not_found"),
             Some(_) if self.cancelled.contains(cancels) => Expect::Rejected("already_cancelled"),
             Some(Kind::Accrual | Kind::Redemption) => Expect::Accepted,
-            Some(Kind::Cancellation | Kind::TierChange) => Expect::Rejected("invalid_request"),
+            Some(Kind::Cancellation | Kind::TierChange | Kind::StatusChange | Kind::Adjustment) => {
+                Expect::Rejected("invalid_request")
+            }
         }
     }
 
@@ -294,6 +315,8 @@ impl Books {
                 self.cancelled_ids.push(cancels.clone());
                 Kind::Cancellation
             }
+            MemberCommand::ChangeStatus { .. } => Kind::StatusChange,
+            MemberCommand::Adjust(_) => Kind::Adjustment,
             _ => Kind::TierChange,
         };
         self.kinds.insert(tx.clone(), kind);
@@ -412,6 +435,40 @@ fn command_of(
             },
             Expect::Accepted,
         ),
+        Op::Adjust { currency, points } => {
+            let points = Decimal::from(*points);
+            let expect = if points.is_zero() {
+                Expect::Rejected("invalid_request")
+            } else if points < Decimal::ZERO && -points > available(member, currency) {
+                Expect::Rejected("insufficient_points")
+            } else {
+                Expect::Accepted
+            };
+            let command = MemberCommand::Adjust(Adjustment {
+                transaction_id: tx,
+                occurred_at: now,
+                currency: currency.to_string(),
+                points,
+                actor: "ops".into(),
+                reason: "correction".into(),
+            });
+            (command, expect)
+        }
+        Op::Status(to) => {
+            let from = member.status;
+            let expect = if from == *to || from == MemberStatus::Unenrolled {
+                Expect::Rejected("invalid_status_change")
+            } else {
+                Expect::Accepted
+            };
+            let command = MemberCommand::ChangeStatus {
+                transaction_id: tx,
+                status: *to,
+                occurred_at: now,
+                reason: "member request".into(),
+            };
+            (command, expect)
+        }
         Op::Expire => (MemberCommand::Expire { as_of: now }, Expect::Accepted),
         Op::Assess => (MemberCommand::AssessTier { as_of: now }, Expect::Accepted),
         Op::Retry(n) => match nth(&books.submitted, *n) {
@@ -476,6 +533,21 @@ fn conflicting(command: MemberCommand) -> MemberCommand {
             tier,
             reason: "another reason".into(),
         },
+        MemberCommand::Adjust(mut a) => {
+            a.reason = "another reason".into();
+            MemberCommand::Adjust(a)
+        }
+        MemberCommand::ChangeStatus {
+            transaction_id,
+            status,
+            occurred_at,
+            ..
+        } => MemberCommand::ChangeStatus {
+            transaction_id,
+            status,
+            occurred_at,
+            reason: "another reason".into(),
+        },
         other => other,
     }
 }
@@ -495,6 +567,7 @@ fn run(steps: &[Step]) -> Trace {
     for (i, step) in steps.iter().enumerate() {
         now += step.gap;
         let (command, expect) = command_of(i, &step.op, now, &member, &books);
+        let expect = status_expectation(&member, &command, expect);
         let before = member.clone();
         let result = decide(Some(&member), &program, MEMBER, &command, now);
         let mut folded = Vec::new();
@@ -524,6 +597,38 @@ fn run(steps: &[Step]) -> Trace {
         program,
         enrolled,
         records,
+    }
+}
+
+/// A member's status overrides what the books expect of a business check
+/// (validation and retries are decided before the status).
+fn status_expectation(member: &Member, command: &MemberCommand, expect: Expect) -> Expect {
+    // A cancellation's invalid_request (naming a journal that cannot be
+    // cancelled) is a business check; the generator's are otherwise valid.
+    let cancel = matches!(command, MemberCommand::Cancel { .. });
+    let early = match expect {
+        Expect::Duplicate | Expect::Anything | Expect::Rejected("transaction_conflict") => true,
+        Expect::Rejected("invalid_request") => !cancel,
+        _ => false,
+    };
+    let closed = matches!(
+        (member.status, command),
+        (
+            MemberStatus::Suspended,
+            MemberCommand::Accrue(_) | MemberCommand::Redeem { .. }
+        ) | (
+            MemberStatus::Unenrolled,
+            MemberCommand::Accrue(_)
+                | MemberCommand::Redeem { .. }
+                | MemberCommand::Cancel { .. }
+                | MemberCommand::ChangeTier { .. }
+                | MemberCommand::Adjust(_),
+        )
+    );
+    if closed && !early {
+        Expect::Rejected("member_inactive")
+    } else {
+        expect
     }
 }
 
@@ -676,6 +781,24 @@ fn fold_partners(program: &Program, ledger: &mut PartnerLedger, event: &Event) {
         EventBody::AccrualCancelled { reversals, .. } => {
             for r in reversals.iter().filter(|r| spendable(&r.currency)) {
                 at(ledger, &r.partner_id).cancelled += r.points;
+            }
+        }
+        EventBody::PointsForfeited { lots_forfeited, .. } => {
+            for d in lots_forfeited.iter().filter(|d| spendable(&d.currency)) {
+                at(ledger, &d.partner_id).expired += d.points;
+            }
+        }
+        EventBody::PointsAdjusted {
+            currency,
+            points,
+            lots_debited,
+            ..
+        } if spendable(currency) => {
+            if *points > Decimal::ZERO {
+                at(ledger, &None).issued += *points;
+            }
+            for d in lots_debited {
+                at(ledger, &d.partner_id).cancelled += d.points;
             }
         }
         _ => {}
@@ -1159,6 +1282,9 @@ fn the_generator_covers_the_domain() {
         "RedemptionCancelled",
         "TierChanged",
         "QualifyingReset",
+        "MemberStatusChanged",
+        "PointsForfeited",
+        "PointsAdjusted",
         "tier:qualified",
         "tier:manual",
         "tier:assessment",
@@ -1172,6 +1298,8 @@ fn the_generator_covers_the_domain() {
         "transaction_not_found",
         "already_cancelled",
         "transaction_conflict",
+        "member_inactive",
+        "invalid_status_change",
     ] {
         assert!(seen.contains(want), "never saw {want}: {seen:?}");
     }

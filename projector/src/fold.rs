@@ -301,6 +301,41 @@ impl MemberFold<'_, '_> {
                 self.balance(currency, |b| b.expired += *points)?;
                 self.debit_lots(lots_reset, Some(Figure::Expired))?;
             }
+            EventBody::MemberStatusChanged { from, to, .. } => {
+                if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
+                    view.status = to.as_str().to_string();
+                }
+                let by_status = &mut self.ov.stats(self.program)?.members_by_status;
+                if let Some(n) = by_status.get_mut(from.as_str()) {
+                    *n = n.saturating_sub(1);
+                }
+                *by_status.entry(to.as_str().to_string()).or_default() += 1;
+            }
+            EventBody::PointsForfeited {
+                currency,
+                points,
+                lots_forfeited,
+                ..
+            } => {
+                self.balance(currency, |b| b.expired += *points)?;
+                self.debit_lots(lots_forfeited, Some(Figure::Expired))?;
+            }
+            EventBody::PointsAdjusted {
+                currency,
+                points,
+                lot,
+                lots_debited,
+                ..
+            } => {
+                self.balance(currency, |b| b.earned += *points)?;
+                if *points > Decimal::ZERO {
+                    self.figure(None, currency, Figure::Issued, *points)?;
+                }
+                if let Some(lot) = lot {
+                    self.open_lot(lot)?;
+                }
+                self.debit_lots(lots_debited, Some(Figure::Cancelled))?;
+            }
         }
         Ok(())
     }

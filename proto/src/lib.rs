@@ -27,5 +27,8 @@ pub fn event_type(body: &Body) -> &'static str {
         Body::RedemptionCancelled(_) => "RedemptionCancelled",
         Body::TierChanged(_) => "TierChanged",
         Body::QualifyingReset(_) => "QualifyingReset",
+        Body::MemberStatusChanged(_) => "MemberStatusChanged",
+        Body::PointsForfeited(_) => "PointsForfeited",
+        Body::PointsAdjusted(_) => "PointsAdjusted",
     }
 }

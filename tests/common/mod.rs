@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod containers;
 pub mod scenario;
 
 use serde_json::Value;
@@ -115,6 +116,7 @@ impl Drop for Server {
 }
 
 /// A small HTTP helper returning (status, JSON body).
+#[derive(Clone)]
 pub struct Api {
     pub http: reqwest::Client,
     pub base: String,

@@ -1,6 +1,7 @@
 //! The HTTP scenario every end-to-end test drives: enroll, accrue, retry,
-//! conflict, redeem, partner points, tier upgrade, cancellations, bad input,
-//! program-wide runs, liability, ledger paging.
+//! conflict, redeem, partner points, tier upgrade, cancellations, manual
+//! adjustments, member status, bad input, program-wide runs, liability,
+//! ledger paging.
 
 use super::Api;
 use serde_json::{json, Value};
@@ -134,6 +135,9 @@ pub async fn drive(api: &Api) -> (Value, Value) {
     assert_eq!(s, 201, "{b}");
     assert_eq!(b["tier"], "Gold");
 
+    // Manual adjustments, suspension, reactivation and unenrollment (cy).
+    status_and_adjustments(api).await;
+
     // Bad input: clear 4xx codes, nothing written.
     let bad = [
         (b"{not json".to_vec(), 400, "invalid_request"),
@@ -227,4 +231,79 @@ pub async fn drive(api: &Api) -> (Value, Value) {
     assert!(seen.len() >= 8, "{seen:?}");
 
     (accrual, first)
+}
+
+async fn status_and_adjustments(api: &Api) {
+    let m = format!("{P}/members/cy");
+    let (s, b) = api.post(&format!("{P}/members"), json!({"member_id": "cy", "member_type": "individual", "enrolled_at": "2026-11-01T00:00:00Z"})).await;
+    assert_eq!(s, 201, "{b}");
+    let adjust = |tx: &str, points: &str| json!({"transaction_id": tx, "occurred_at": "2026-11-10T10:00:00Z", "currency": "POINTS", "points": points, "actor": "agent-7", "reason": "goodwill"});
+    let (s, b) = api
+        .post(&format!("{m}/adjustments"), adjust("adj-1", "300"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["adjusted"], json!({"POINTS": "300"}));
+    let (s, b) = api
+        .post(&format!("{m}/adjustments"), adjust("adj-2", "-120"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["balances"]["POINTS"]["available"], "180");
+    let (s, b) = api
+        .post(&format!("{m}/adjustments"), adjust("adj-3", "-181"))
+        .await;
+    assert_eq!((s, code(&b)), (422, "insufficient_points"));
+    let mut anonymous = adjust("adj-4", "5");
+    anonymous["actor"] = json!("");
+    let (s, b) = api.post(&format!("{m}/adjustments"), anonymous).await;
+    assert_eq!((s, code(&b)), (400, "invalid_request"));
+
+    let status = |tx: &str, to: &str| json!({"transaction_id": tx, "status": to, "occurred_at": "2026-11-11T10:00:00Z", "reason": "fraud review"});
+    let (s, b) = api
+        .post(&format!("{m}/status-changes"), status("st-1", "suspended"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(
+        (b["previous_status"].as_str(), b["status"].as_str()),
+        (Some("active"), Some("suspended"))
+    );
+    let (s, again) = api
+        .post(&format!("{m}/status-changes"), status("st-1", "suspended"))
+        .await;
+    assert_eq!((s, &again), (200, &b), "a retry answers the original");
+    let (s, b) = api.post(&format!("{m}/accruals"), json!({"transaction_id": "cy-1", "occurred_at": "2026-11-12T10:00:00Z", "amount": "10"})).await;
+    assert_eq!((s, code(&b)), (422, "member_inactive"), "{b}");
+    let (s, b) = api
+        .post(&format!("{m}/status-changes"), status("st-2", "suspended"))
+        .await;
+    assert_eq!((s, code(&b)), (422, "invalid_status_change"));
+    let (s, b) = api
+        .post(&format!("{m}/status-changes"), status("st-3", "active"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = api.post(&format!("{m}/accruals"), json!({"transaction_id": "cy-1", "occurred_at": "2026-11-12T10:00:00Z", "amount": "10"})).await;
+    assert_eq!(s, 201, "{b}");
+
+    let (s, b) = api
+        .post(&format!("{m}/status-changes"), status("st-4", "unenrolled"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(
+        b["forfeited"],
+        json!({"POINTS": "280", "STATUS": "10"}),
+        "{b}"
+    );
+    assert_eq!(
+        b["events"],
+        json!(["PointsForfeited", "PointsForfeited", "MemberStatusChanged"])
+    );
+    let token = b["position"].as_str().unwrap().to_string();
+    let (s, view) = api.get(&format!("{m}?min_position={token}")).await;
+    assert_eq!(s, 200, "{view}");
+    assert_eq!(view["status"], "unenrolled");
+    assert_eq!(view["balances"]["POINTS"]["available"], "0");
+    assert_eq!(view["balances"]["POINTS"]["expired"], "280");
+    let (s, b) = api
+        .post(&format!("{m}/adjustments"), adjust("adj-5", "5"))
+        .await;
+    assert_eq!((s, code(&b)), (422, "member_inactive"));
 }

@@ -39,9 +39,9 @@ impl From<Rejection> for ApiError {
             Rejection::MemberExists(_)
             | Rejection::AlreadyCancelled(_)
             | Rejection::TransactionConflict(_) => StatusCode::CONFLICT,
-            Rejection::InsufficientPoints { .. } | Rejection::MemberInactive(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Rejection::InsufficientPoints { .. }
+            | Rejection::MemberInactive { .. }
+            | Rejection::InvalidStatusChange { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError::new(status, r.code(), r.to_string())
     }

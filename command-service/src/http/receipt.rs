@@ -69,6 +69,21 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
                 out.insert("previous_tier".into(), json!(from_tier));
                 tier = Some(to_tier.clone());
             }
+            EventBody::MemberStatusChanged { from, to, .. } => {
+                out.insert("previous_status".into(), json!(from.as_str()));
+                out.insert("status".into(), json!(to.as_str()));
+            }
+            EventBody::PointsForfeited {
+                currency, points, ..
+            } => {
+                let forfeited = out.entry("forfeited").or_insert_with(|| json!({}));
+                forfeited[currency] = json!(text(*points));
+            }
+            EventBody::PointsAdjusted {
+                currency, points, ..
+            } => {
+                out.insert("adjusted".into(), json!({currency: text(*points)}));
+            }
             _ => {}
         }
         for b in event.body.balances_after() {

@@ -2,8 +2,8 @@
 //! JSON strings or numbers (parsed exactly); times are RFC 3339.
 
 use super::error::ApiError;
-use ledger_core::command::Accrual;
-use ledger_core::member::MemberType;
+use ledger_core::command::{Accrual, Adjustment};
+use ledger_core::member::{MemberStatus, MemberType};
 use ledger_core::time::truncate;
 use ledger_core::{Decimal, MemberCommand, Time};
 use serde::Deserialize;
@@ -49,6 +49,25 @@ pub struct CancellationRequest {
 pub struct TierChangeRequest {
     pub transaction_id: String,
     pub tier: String,
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+pub struct StatusChangeRequest {
+    pub transaction_id: String,
+    pub status: MemberStatus,
+    pub occurred_at: Time,
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+pub struct AdjustmentRequest {
+    pub transaction_id: String,
+    pub occurred_at: Time,
+    pub currency: String,
+    /// Signed: negative debits.
+    pub points: Decimal,
+    pub actor: String,
     pub reason: String,
 }
 
@@ -124,5 +143,29 @@ impl From<TierChangeRequest> for MemberCommand {
             tier: r.tier,
             reason: r.reason,
         }
+    }
+}
+
+impl From<StatusChangeRequest> for MemberCommand {
+    fn from(r: StatusChangeRequest) -> Self {
+        MemberCommand::ChangeStatus {
+            transaction_id: r.transaction_id,
+            status: r.status,
+            occurred_at: truncate(r.occurred_at),
+            reason: r.reason,
+        }
+    }
+}
+
+impl From<AdjustmentRequest> for MemberCommand {
+    fn from(r: AdjustmentRequest) -> Self {
+        MemberCommand::Adjust(Adjustment {
+            transaction_id: r.transaction_id,
+            occurred_at: truncate(r.occurred_at),
+            currency: r.currency,
+            points: r.points.normalize(),
+            actor: r.actor,
+            reason: r.reason,
+        })
     }
 }

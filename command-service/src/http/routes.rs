@@ -38,6 +38,14 @@ pub fn router(service: Arc<CommandService>) -> Router {
             "/v1/programs/{program}/members/{member}/tier-changes",
             post(change_tier),
         )
+        .route(
+            "/v1/programs/{program}/members/{member}/status-changes",
+            post(change_status),
+        )
+        .route(
+            "/v1/programs/{program}/members/{member}/adjustments",
+            post(adjust),
+        )
         .route("/v1/programs/{program}/expirations", post(expire))
         .route("/v1/programs/{program}/tier-assessments", post(assess))
         .with_state(service)
@@ -117,6 +125,22 @@ async fn change_tier(
     State(svc): Svc,
     Path((p, m)): Path<(String, String)>,
     ApiJson(r): ApiJson<TierChangeRequest>,
+) -> Reply {
+    member_command(&svc, &p, &m, r.into()).await
+}
+
+async fn change_status(
+    State(svc): Svc,
+    Path((p, m)): Path<(String, String)>,
+    ApiJson(r): ApiJson<StatusChangeRequest>,
+) -> Reply {
+    member_command(&svc, &p, &m, r.into()).await
+}
+
+async fn adjust(
+    State(svc): Svc,
+    Path((p, m)): Path<(String, String)>,
+    ApiJson(r): ApiJson<AdjustmentRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
 }

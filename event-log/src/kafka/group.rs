@@ -89,7 +89,7 @@ impl KafkaGroupReader {
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
-            .set("fetch.wait.max.ms", "50")
+            .set("fetch.wait.max.ms", super::FETCH_WAIT_MS)
             // A replacement after a crash gets the partitions 6 s later, not 45 s.
             .set("session.timeout.ms", "6000")
             .set("heartbeat.interval.ms", "1000")

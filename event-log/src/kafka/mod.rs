@@ -53,6 +53,12 @@ pub struct KafkaLog {
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// librdkafka's default. Kafka answers a fetch as soon as a record is there;
+/// Tansu 0.6.0 always sleeps about half of it, and lists every stored batch
+/// of a partition on each fetch that finds data, so polling faster (we had
+/// 50 ms) made its CPU grow with the log until it barely accepted writes.
+const FETCH_WAIT_MS: &str = "500";
+
 fn kafka_err(e: KafkaError) -> LogError {
     LogError::Backend(e.to_string())
 }

@@ -29,7 +29,7 @@ impl KafkaReader {
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
-            .set("fetch.wait.max.ms", "50")
+            .set("fetch.wait.max.ms", super::FETCH_WAIT_MS)
             .create()
             .map_err(kafka_err)?;
         let mut assignment = TopicPartitionList::new();

@@ -7,10 +7,10 @@ use super::earn::earnings;
 use super::tier::upgrade;
 use crate::command::Accrual;
 use crate::event::{Credit, Event, EventBody, Lot};
-use crate::lots::lot_id;
-use crate::program::ExpiryModel;
+use crate::lots::{lot_id, CurrencyBook};
+use crate::program::{CurrencyDef, ExpiryModel};
 use crate::time::add_months;
-use crate::Decimal;
+use crate::{Decimal, Time};
 use std::collections::BTreeMap;
 
 pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
@@ -28,24 +28,20 @@ pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
         };
         let book = scratch.book(ctx.member, code);
         let (settled, rest) = book.plan_credit(points);
-        let months = currency.expiry.months.unwrap_or(0);
-        let lot = (rest > Decimal::ZERO).then(|| Lot {
-            lot_id: lot_id(&a.transaction_id, code),
-            currency: code.to_string(),
-            points: rest,
-            expires_at: (currency.expiry.model == ExpiryModel::FixedPeriod)
-                .then(|| add_months(a.occurred_at, months)),
-            partner_id: a.partner_id.clone(),
-            earned_at: a.occurred_at,
+        let lot = (rest > Decimal::ZERO).then(|| {
+            new_lot(
+                currency,
+                &a.transaction_id,
+                a.occurred_at,
+                rest,
+                a.partner_id.clone(),
+            )
         });
         book.arrears -= settled;
         if let Some(lot) = &lot {
             book.open(lot.clone());
         }
-        if currency.expiry.model == ExpiryModel::Activity {
-            let due = add_months(a.occurred_at, months);
-            book.activity_expires_at = Some(book.activity_expires_at.map_or(due, |d| d.max(due)));
-        }
+        extend_activity(book, currency, a.occurred_at);
         credits.push(Credit {
             currency: code.to_string(),
             points,
@@ -70,4 +66,31 @@ pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
     )];
     events.extend(upgrade(ctx, &scratch, &a.transaction_id, a.occurred_at));
     events
+}
+
+/// The lot a credit of `points` opens, expiring as its currency says.
+pub(super) fn new_lot(
+    currency: &CurrencyDef,
+    transaction_id: &str,
+    earned_at: Time,
+    points: Decimal,
+    partner_id: Option<String>,
+) -> Lot {
+    Lot {
+        lot_id: lot_id(transaction_id, &currency.code),
+        currency: currency.code.clone(),
+        points,
+        expires_at: (currency.expiry.model == ExpiryModel::FixedPeriod)
+            .then(|| add_months(earned_at, currency.expiry.months.unwrap_or(0))),
+        partner_id,
+        earned_at,
+    }
+}
+
+/// Activity-based expiry: member activity at `at` pushes the deadline out.
+pub(super) fn extend_activity(book: &mut CurrencyBook, currency: &CurrencyDef, at: Time) {
+    if currency.expiry.model == ExpiryModel::Activity {
+        let due = add_months(at, currency.expiry.months.unwrap_or(0));
+        book.activity_expires_at = Some(book.activity_expires_at.map_or(due, |d| d.max(due)));
+    }
 }

@@ -103,7 +103,10 @@ pub(crate) fn cancel(
                 balances_after: scratch.balances_after(),
             }
         }
-        JournalKind::Cancellation | JournalKind::TierChange => {
+        JournalKind::Cancellation
+        | JournalKind::TierChange
+        | JournalKind::StatusChange
+        | JournalKind::Adjustment => {
             return Err(Rejection::invalid(format!(
                 "transaction {cancels} is not an accrual or a redemption"
             )))

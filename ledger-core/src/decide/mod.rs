@@ -3,6 +3,7 @@
 //! they share (existence, idempotency, member status).
 
 mod accrue;
+mod adjust;
 mod cancel;
 mod context;
 mod earn;
@@ -10,6 +11,7 @@ mod enroll;
 mod expire;
 mod program;
 mod redeem;
+mod status;
 mod tier;
 mod validate;
 
@@ -77,7 +79,7 @@ pub fn decide(
     let events = match command {
         MemberCommand::Enroll { .. } => return Err(Rejection::MemberExists(member.id.clone())),
         MemberCommand::Accrue(accrual) => {
-            require_active(member)?;
+            require_active(member, "accruals are")?;
             accrue::accrue(&ctx, accrual)
         }
         MemberCommand::Redeem {
@@ -87,7 +89,7 @@ pub fn decide(
             points,
             partner_id,
         } => {
-            require_active(member)?;
+            require_active(member, "redemptions are")?;
             redeem::redeem(
                 &ctx,
                 transaction_id,
@@ -102,21 +104,60 @@ pub fn decide(
             cancels,
             occurred_at,
             reason,
-        } => cancel::cancel(&ctx, transaction_id, cancels, *occurred_at, reason)?,
+        } => {
+            require_enrolled(member, "cancellations are")?;
+            cancel::cancel(&ctx, transaction_id, cancels, *occurred_at, reason)?
+        }
         MemberCommand::ChangeTier {
             transaction_id,
             tier,
             reason,
-        } => tier::change(&ctx, transaction_id, tier, reason),
+        } => {
+            require_enrolled(member, "tier changes are")?;
+            tier::change(&ctx, transaction_id, tier, reason)
+        }
+        MemberCommand::ChangeStatus {
+            transaction_id,
+            status,
+            occurred_at,
+            reason,
+        } => status::change(&ctx, transaction_id, *status, *occurred_at, reason)?,
+        MemberCommand::Adjust(adjustment) => {
+            require_enrolled(member, "adjustments are")?;
+            adjust::adjust(&ctx, adjustment)?
+        }
+        // Runs pass over closed accounts: nothing is left to expire or assess.
+        MemberCommand::Expire { .. } | MemberCommand::AssessTier { .. }
+            if member.status == MemberStatus::Unenrolled =>
+        {
+            Vec::new()
+        }
         MemberCommand::Expire { as_of } => expire::expire(&ctx, *as_of),
         MemberCommand::AssessTier { as_of } => tier::assess(&ctx, *as_of),
     };
     Ok(Decision::Events(events))
 }
 
-fn require_active(member: &Member) -> Result<(), Rejection> {
+/// Accruals and redemptions need an active member.
+fn require_active(member: &Member, what: &'static str) -> Result<(), Rejection> {
     match member.status {
         MemberStatus::Active => Ok(()),
-        _ => Err(Rejection::MemberInactive(member.id.clone())),
+        status => Err(Rejection::MemberInactive {
+            member: member.id.clone(),
+            status,
+            what,
+        }),
+    }
+}
+
+/// An unenrolled account is closed to everything but reads.
+fn require_enrolled(member: &Member, what: &'static str) -> Result<(), Rejection> {
+    match member.status {
+        MemberStatus::Unenrolled => Err(Rejection::MemberInactive {
+            member: member.id.clone(),
+            status: MemberStatus::Unenrolled,
+            what,
+        }),
+        _ => Ok(()),
     }
 }

@@ -1,9 +1,8 @@
 //! Redeeming points: no overdraft; lots are consumed oldest-expiring first.
 
+use super::accrue::extend_activity;
 use super::context::{Context, Scratch};
 use crate::event::{Event, EventBody};
-use crate::program::ExpiryModel;
-use crate::time::add_months;
 use crate::{Decimal, Rejection, Time};
 
 pub(crate) fn redeem(
@@ -27,10 +26,7 @@ pub(crate) fn redeem(
     let (lots_consumed, _) = book.plan_debit(points, None);
     book.debit(&lots_consumed);
     if let Some(def) = ctx.program.definition.currency(currency) {
-        if def.expiry.model == ExpiryModel::Activity {
-            let due = add_months(occurred_at, def.expiry.months.unwrap_or(0));
-            book.activity_expires_at = Some(book.activity_expires_at.map_or(due, |d| d.max(due)));
-        }
+        extend_activity(book, def, occurred_at);
     }
     Ok(vec![ctx.event(
         transaction_id,

@@ -50,6 +50,13 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
             }
             text("reason", Some(reason))
         }
+        MemberCommand::ChangeStatus { reason, .. } => required_text("reason", reason),
+        MemberCommand::Adjust(a) => {
+            known_currency(program, &a.currency)?;
+            points_amount(program, &a.currency, a.points.abs())?;
+            required_text("actor", &a.actor)?;
+            required_text("reason", &a.reason)
+        }
         MemberCommand::Expire { .. } | MemberCommand::AssessTier { .. } => Ok(()),
     }
 }
@@ -103,6 +110,14 @@ fn partner(program: &Program, partner_id: Option<&str>) -> Result<(), Rejection>
         }
         _ => Ok(()),
     }
+}
+
+/// Non-blank text (who did it, and why).
+fn required_text(field: &str, value: &str) -> Result<(), Rejection> {
+    if value.trim().is_empty() {
+        return Err(Rejection::invalid(format!("{field} is required")));
+    }
+    text(field, Some(value))
 }
 
 fn text(field: &str, value: Option<&str>) -> Result<(), Rejection> {

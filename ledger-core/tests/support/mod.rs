@@ -4,9 +4,9 @@
 #![allow(dead_code)]
 
 use chrono::{TimeZone, Utc};
-use ledger_core::command::{Accrual, MemberCommand};
+use ledger_core::command::{Accrual, Adjustment, MemberCommand};
 use ledger_core::event::{Event, EventBody};
-use ledger_core::member::MemberType;
+use ledger_core::member::{MemberStatus, MemberType};
 use ledger_core::program::{Program, ProgramDefinition};
 use ledger_core::{decide, Decimal, Decision, Member, Rejection, Time};
 use std::collections::BTreeMap;
@@ -142,6 +142,10 @@ impl Outcome {
     pub fn tier(&self) -> Option<String> {
         self.member.as_ref().and_then(|m| m.tier.clone())
     }
+
+    pub fn status(&self) -> Option<MemberStatus> {
+        self.member.as_ref().map(|m| m.status)
+    }
 }
 
 pub fn body(events: &[Event], i: usize) -> &EventBody {
@@ -219,4 +223,24 @@ pub fn expire(as_of: Time) -> MemberCommand {
 
 pub fn assess(as_of: Time) -> MemberCommand {
     MemberCommand::AssessTier { as_of }
+}
+
+pub fn status(tx: &str, status: MemberStatus, at: Time) -> MemberCommand {
+    MemberCommand::ChangeStatus {
+        transaction_id: tx.into(),
+        status,
+        occurred_at: at,
+        reason: "member request".into(),
+    }
+}
+
+pub fn adjust(tx: &str, currency: &str, points: &str, at: Time) -> MemberCommand {
+    MemberCommand::Adjust(Adjustment {
+        transaction_id: tx.into(),
+        occurred_at: at,
+        currency: currency.into(),
+        points: dec(points),
+        actor: "agent-7".into(),
+        reason: "goodwill".into(),
+    })
 }

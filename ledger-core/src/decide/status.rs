@@ -1,0 +1,64 @@
+//! Member status: suspend (no accrual or redemption), reactivate, and
+//! unenroll, which is final and forfeits the open lots by explicit events.
+
+use super::context::{Context, Scratch};
+use crate::event::{Event, EventBody};
+use crate::lots::total;
+use crate::member::MemberStatus;
+use crate::{Decimal, Rejection, Time};
+
+pub(crate) fn change(
+    ctx: &Context,
+    transaction_id: &str,
+    to: MemberStatus,
+    occurred_at: Time,
+    reason: &str,
+) -> Result<Vec<Event>, Rejection> {
+    let from = ctx.member.status;
+    if from == to || from == MemberStatus::Unenrolled {
+        return Err(Rejection::InvalidStatusChange {
+            member: ctx.member.id.clone(),
+            from,
+            to,
+        });
+    }
+    let mut events = Vec::new();
+    if to == MemberStatus::Unenrolled {
+        events.extend(forfeit(ctx, transaction_id, occurred_at));
+    }
+    events.push(ctx.event(
+        transaction_id,
+        occurred_at,
+        EventBody::MemberStatusChanged {
+            from,
+            to,
+            reason: reason.to_string(),
+        },
+    ));
+    Ok(events)
+}
+
+/// One `PointsForfeited` per currency that still has open lots.
+fn forfeit(ctx: &Context, transaction_id: &str, occurred_at: Time) -> Vec<Event> {
+    let mut events = Vec::new();
+    for (code, held) in &ctx.member.books {
+        let lots = held.all_lots();
+        let points = total(&lots);
+        if points <= Decimal::ZERO {
+            continue;
+        }
+        let mut scratch = Scratch::default();
+        scratch.book(ctx.member, code).debit(&lots);
+        events.push(ctx.event(
+            transaction_id,
+            occurred_at,
+            EventBody::PointsForfeited {
+                currency: code.clone(),
+                points,
+                lots_forfeited: lots,
+                balances_after: scratch.balances_after(),
+            },
+        ));
+    }
+    events
+}
