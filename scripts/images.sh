@@ -15,7 +15,7 @@ context_root="$LOYALTY_CACHE/images"
 mkdir -p "$context_root"
 
 build_image() {
-    local name="$1" binary="$2"
+    local name="$1" binary="$2" extra="${3:-}"
     local ctx="$context_root/$name"
     rm -rf "$ctx" && mkdir -p "$ctx/rootfs/usr/local/bin" "$ctx/rootfs/tmp" "$ctx/rootfs/data"
     cp "$binary" "$ctx/rootfs/usr/local/bin/$name"
@@ -31,6 +31,7 @@ COPY rootfs/ /
 ENV PATH=/usr/local/bin
 WORKDIR /data
 ENTRYPOINT ["/usr/local/bin/$name"]
+$extra
 DOCKERFILE
     DOCKER_BUILDKIT=0 docker build --quiet --tag "loyalty/$name:dev" "$ctx" >/dev/null
     echo "image loyalty/$name:dev" >&2
@@ -39,4 +40,8 @@ DOCKERFILE
 for bin in command-service projector query-service loyalty; do
     build_image "$bin" "$CARGO_TARGET_DIR/debug/$bin"
 done
-build_image tansu "$TANSU_BIN"
+# Tansu 0.6.0 on SIGTERM stops its storage first but serves clients for 5 s
+# more, answering produces with UNKNOWN_SERVER_ERROR; librdkafka then bumps
+# its idempotent epoch locally, and the restarted broker's sqlite engine
+# panics on that epoch and stops serving storage. SIGINT closes at once.
+build_image tansu "$TANSU_BIN" "STOPSIGNAL SIGINT"

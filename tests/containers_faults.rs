@@ -24,14 +24,13 @@ use std::time::{Duration, Instant};
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "Tansu 0.6.0 (memory engine) slows to ~74 events/s past ~35,000 events on this machine; run with --ignored"]
 async fn a_100k_commands_from_concurrent_producers() {
     let _one = ONE_AT_A_TIME.lock().await;
     let stack = Stack::start("a", MEMORY).await;
     let load = stack.load(1_000, 100_000).await;
-    let (code, out) = finished(&load, Duration::from_secs(1800)).await;
+    let (code, out) = finished(&load, Duration::from_secs(2400)).await;
     assert_eq!(code, 0, "loyalty load failed:\n{out}");
-    println!("{out}");
+    println!("{}", summary(&out));
     println!("{}", stack.verify().await);
     stack.remove().await;
 }
@@ -57,18 +56,33 @@ async fn b_projector_killed_mid_stream_and_started_again() {
     stack.remove().await;
 }
 
+/// `loyalty load`'s report without its retry warnings.
+fn summary(out: &str) -> String {
+    out.lines()
+        .filter(|l| !l.contains("WARN"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The broker is stopped the way its image says (SIGINT: see
+/// scripts/images.sh for why not SIGTERM) and started again on its volume.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "under investigation: after the sqlite broker's restart, produces kept failing with 'Unknown broker error' for over 60 s; run with --ignored"]
 async fn c_broker_restarted_mid_stream() {
     let _one = ONE_AT_A_TIME.lock().await;
     let stack = Stack::start("c", SQLITE).await;
     let load = stack.load(200, 5_000).await;
     tokio::time::sleep(Duration::from_secs(8)).await;
+    assert_eq!(
+        load.exit_code().await.ok().flatten(),
+        None,
+        "the load should still be running when the broker stops"
+    );
     stack.tansu.stop().await.expect("broker stopped");
     tokio::time::sleep(Duration::from_secs(3)).await;
     stack.tansu.start().await.expect("broker started again");
     let (code, out) = finished(&load, Duration::from_secs(900)).await;
     assert_eq!(code, 0, "loyalty load failed:\n{out}");
+    println!("{}", summary(&out));
     println!("{}", stack.verify().await);
     stack.remove().await;
 }
