@@ -40,8 +40,10 @@ DOCKERFILE
 for bin in command-service projector query-service loyalty; do
     build_image "$bin" "$CARGO_TARGET_DIR/debug/$bin"
 done
-# Tansu 0.6.0 on SIGTERM stops its storage first but serves clients for 5 s
-# more, answering produces with UNKNOWN_SERVER_ERROR; librdkafka then bumps
-# its idempotent epoch locally, and the restarted broker's sqlite engine
-# panics on that epoch and stops serving storage. SIGINT closes at once.
-build_image tansu "$TANSU_BIN" "STOPSIGNAL SIGINT"
+# Tansu 0.6.0 stops its storage before its connections: on SIGTERM for 5 s,
+# on SIGINT for a few ms, produces are answered UNKNOWN_SERVER_ERROR;
+# librdkafka then bumps its idempotent epoch locally, and the restarted
+# broker's sqlite engine panics on that epoch and serves no storage. A kill
+# leaves no such window (clients see a dropped connection and retry with
+# their epoch), and sqlite keeps every committed write.
+build_image tansu "$TANSU_BIN" "STOPSIGNAL SIGKILL"

@@ -28,6 +28,11 @@ pub const SAMPLE_PROGRAM_JSON: &str = r#"{
   "rounding": "down",
   "partners": [
     {"id": "skyline-hotels", "cost_per_point": "0.004"}
+  ],
+  "badges": [
+    {"id": "first-reward", "name": "First reward", "award_on": {"milestone": "first_redemption"}},
+    {"id": "gold-club", "name": "Gold club", "valid_months": 12, "award_on": {"milestone": "tier_reached", "tier": "Gold"}},
+    {"id": "ambassador", "name": "Ambassador", "valid_months": 6}
   ]
 }"#;
 

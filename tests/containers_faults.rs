@@ -64,8 +64,9 @@ fn summary(out: &str) -> String {
         .join("\n")
 }
 
-/// The broker is stopped the way its image says (SIGINT: see
-/// scripts/images.sh for why not SIGTERM) and started again on its volume.
+/// The broker is stopped the way its image says (SIGKILL: see
+/// scripts/images.sh for why Tansu 0.6.0 cannot stop gracefully) and
+/// started again on its volume.
 #[tokio::test(flavor = "multi_thread")]
 async fn c_broker_restarted_mid_stream() {
     let _one = ONE_AT_A_TIME.lock().await;

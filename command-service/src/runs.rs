@@ -16,7 +16,7 @@ pub struct RunSummary {
     pub members_scanned: u64,
     pub members_affected: u64,
     pub events: u64,
-    /// Points expired (or reset) per currency.
+    /// Points expired (reset, released) per currency.
     pub points: BTreeMap<String, Decimal>,
     /// Tier moves counted by (from, to).
     pub tier_moves: BTreeMap<(String, String), u64>,
@@ -26,7 +26,7 @@ pub struct RunSummary {
 }
 
 impl CommandService {
-    /// Runs `command` (Expire or AssessTier) for every member of the program.
+    /// Runs `command` (Expire, AssessTier or Release) for every member of the program.
     pub async fn run_for_all(
         &self,
         program_id: &str,
@@ -121,6 +121,9 @@ fn tally(summary: &mut RunSummary, events: &[ledger_core::Event]) {
                 currency, points, ..
             }
             | EventBody::QualifyingReset {
+                currency, points, ..
+            }
+            | EventBody::PointsReleased {
                 currency, points, ..
             } => {
                 *summary.points.entry(currency.clone()).or_default() += *points;

@@ -455,7 +455,9 @@ fn command_kind(c: &MemberCommand) -> &'static str {
         MemberCommand::ChangeTier { .. } => "change_tier",
         MemberCommand::ChangeStatus { .. } => "change_status",
         MemberCommand::Adjust(_) => "adjust",
+        MemberCommand::AwardBadge { .. } => "award_badge",
         MemberCommand::Expire { .. } => "expire",
         MemberCommand::AssessTier { .. } => "assess_tier",
+        MemberCommand::Release { .. } => "release",
     }
 }

@@ -117,6 +117,15 @@ fn dec(field: &'static str, s: &str) -> Result<Decimal, CodecError> {
     })
 }
 
+/// A decimal added after schema version 1: empty in older events means 0.
+fn dec_or_zero(field: &'static str, s: &str) -> Result<Decimal, CodecError> {
+    if s.is_empty() {
+        Ok(Decimal::ZERO)
+    } else {
+        dec(field, s)
+    }
+}
+
 fn time(field: &'static str, s: &str) -> Result<Time, CodecError> {
     parse_time(s).ok_or_else(|| CodecError::BadField {
         field,
@@ -189,6 +198,7 @@ fn balances_to(bs: &[BalanceAfter]) -> Vec<pb::BalanceAfter> {
         .map(|b| pb::BalanceAfter {
             currency: b.currency.clone(),
             available: text(b.available),
+            pending: text(b.pending),
             arrears: text(b.arrears),
             activity_expires_at: format_opt(&b.activity_expires_at),
         })
@@ -201,6 +211,7 @@ fn balances_from(bs: &[pb::BalanceAfter]) -> Result<Vec<BalanceAfter>, CodecErro
             Ok(BalanceAfter {
                 currency: b.currency.clone(),
                 available: dec("balance.available", &b.available)?,
+                pending: dec_or_zero("balance.pending", &b.pending)?,
                 arrears: dec("balance.arrears", &b.arrears)?,
                 activity_expires_at: time_opt(
                     "balance.activity_expires_at",
@@ -253,6 +264,7 @@ fn body_to_proto(body: &EventBody) -> Body {
                     arrears_settled: text(c.arrears_settled),
                     lot: c.lot.as_ref().map(lot_to),
                     partner_id: opt(&c.partner_id),
+                    pending_until: format_opt(&c.pending_until),
                 })
                 .collect(),
             rules: rules
@@ -309,6 +321,7 @@ fn body_to_proto(body: &EventBody) -> Body {
                     lots_debited: debits_to(&r.lots_debited),
                     arrears_created: text(r.arrears_created),
                     partner_id: opt(&r.partner_id),
+                    pending_reversed: text(r.pending_reversed),
                 })
                 .collect(),
             balances_after: balances_to(balances_after),
@@ -373,11 +386,30 @@ fn body_to_proto(body: &EventBody) -> Body {
             currency,
             points,
             lots_forfeited,
+            pending_forfeited,
             balances_after,
         } => Body::PointsForfeited(pb::PointsForfeited {
             currency: currency.clone(),
             points: text(*points),
             lots_forfeited: debits_to(lots_forfeited),
+            balances_after: balances_to(balances_after),
+            pending_forfeited: debits_to(pending_forfeited),
+        }),
+        EventBody::PointsReleased {
+            currency,
+            points,
+            as_of,
+            released,
+            arrears_settled,
+            lots_opened,
+            balances_after,
+        } => Body::PointsReleased(pb::PointsReleased {
+            currency: currency.clone(),
+            points: text(*points),
+            as_of: format(as_of),
+            released: debits_to(released),
+            arrears_settled: text(*arrears_settled),
+            lots_opened: lots_opened.iter().map(lot_to).collect(),
             balances_after: balances_to(balances_after),
         }),
         EventBody::PointsAdjusted {
@@ -398,6 +430,17 @@ fn body_to_proto(body: &EventBody) -> Body {
             lot: lot.as_ref().map(lot_to),
             lots_debited: debits_to(lots_debited),
             balances_after: balances_to(balances_after),
+        }),
+        EventBody::BadgeAwarded {
+            badge,
+            reason,
+            milestone,
+            valid_until,
+        } => Body::BadgeAwarded(pb::BadgeAwarded {
+            badge: badge.clone(),
+            reason: reason.clone(),
+            milestone: opt(milestone),
+            valid_until: format_opt(valid_until),
         }),
     }
 }
@@ -451,6 +494,7 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
                         arrears_settled: dec("credit.arrears_settled", &c.arrears_settled)?,
                         lot: c.lot.as_ref().map(lot_from).transpose()?,
                         partner_id: some(&c.partner_id),
+                        pending_until: time_opt("credit.pending_until", &c.pending_until)?,
                     })
                 })
                 .collect::<Result<_, CodecError>>()?,
@@ -495,6 +539,10 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
                         lots_debited: debits_from(&r.lots_debited)?,
                         arrears_created: dec("reversal.arrears_created", &r.arrears_created)?,
                         partner_id: some(&r.partner_id),
+                        pending_reversed: dec_or_zero(
+                            "reversal.pending_reversed",
+                            &r.pending_reversed,
+                        )?,
                     })
                 })
                 .collect::<Result<_, CodecError>>()?,
@@ -546,7 +594,21 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
             currency: f.currency.clone(),
             points: dec("points", &f.points)?,
             lots_forfeited: debits_from(&f.lots_forfeited)?,
+            pending_forfeited: debits_from(&f.pending_forfeited)?,
             balances_after: balances_from(&f.balances_after)?,
+        },
+        Body::PointsReleased(r) => EventBody::PointsReleased {
+            currency: r.currency.clone(),
+            points: dec("points", &r.points)?,
+            as_of: time("as_of", &r.as_of)?,
+            released: debits_from(&r.released)?,
+            arrears_settled: dec("arrears_settled", &r.arrears_settled)?,
+            lots_opened: r
+                .lots_opened
+                .iter()
+                .map(lot_from)
+                .collect::<Result<_, _>>()?,
+            balances_after: balances_from(&r.balances_after)?,
         },
         Body::PointsAdjusted(a) => EventBody::PointsAdjusted {
             currency: a.currency.clone(),
@@ -557,6 +619,12 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
             lot: a.lot.as_ref().map(lot_from).transpose()?,
             lots_debited: debits_from(&a.lots_debited)?,
             balances_after: balances_from(&a.balances_after)?,
+        },
+        Body::BadgeAwarded(b) => EventBody::BadgeAwarded {
+            badge: b.badge.clone(),
+            reason: b.reason.clone(),
+            milestone: some(&b.milestone),
+            valid_until: time_opt("valid_until", &b.valid_until)?,
         },
     })
 }

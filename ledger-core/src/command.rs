@@ -43,12 +43,23 @@ pub enum MemberCommand {
     },
     /// A manual credit (points > 0) or debit (points < 0) by an operator.
     Adjust(Adjustment),
+    /// An operator awards a badge.
+    AwardBadge {
+        transaction_id: String,
+        badge: String,
+        occurred_at: Time,
+        reason: String,
+    },
     /// Expire what is due as of a time (one member's part of an expiry run).
     Expire {
         as_of: Time,
     },
     /// Close the tier period ending at or before `as_of` (one member's part of an assessment run).
     AssessTier {
+        as_of: Time,
+    },
+    /// Release escrowed credits due at or before `as_of` (one member's part of a release run).
+    Release {
         as_of: Time,
     },
 }
@@ -92,11 +103,13 @@ impl MemberCommand {
             MemberCommand::Redeem { transaction_id, .. }
             | MemberCommand::Cancel { transaction_id, .. }
             | MemberCommand::ChangeTier { transaction_id, .. }
-            | MemberCommand::ChangeStatus { transaction_id, .. } => Some(transaction_id),
+            | MemberCommand::ChangeStatus { transaction_id, .. }
+            | MemberCommand::AwardBadge { transaction_id, .. } => Some(transaction_id),
             MemberCommand::Adjust(a) => Some(&a.transaction_id),
             MemberCommand::Enroll { .. }
             | MemberCommand::Expire { .. }
-            | MemberCommand::AssessTier { .. } => None,
+            | MemberCommand::AssessTier { .. }
+            | MemberCommand::Release { .. } => None,
         }
     }
 }

@@ -95,6 +95,12 @@ pub fn member_command(env: &CommandEnvelope, now: Time) -> Result<MemberCommand,
             occurred_at: time("occurred_at", &c.occurred_at)?,
             reason: c.reason.clone(),
         },
+        Pb::AwardBadge(b) => MemberCommand::AwardBadge {
+            transaction_id: b.transaction_id.clone(),
+            badge: b.badge.clone(),
+            occurred_at: time("occurred_at", &b.occurred_at)?,
+            reason: b.reason.clone(),
+        },
         Pb::Adjust(a) => MemberCommand::Adjust(Adjustment {
             transaction_id: a.transaction_id.clone(),
             occurred_at: time("occurred_at", &a.occurred_at)?,

@@ -97,6 +97,28 @@ pub enum EventBody {
         currency: String,
         points: Decimal,
         lots_forfeited: Vec<LotDebit>,
+        /// Escrowed lots dropped with the account (never issued).
+        pending_forfeited: Vec<LotDebit>,
+        balances_after: Vec<BalanceAfter>,
+    },
+    /// A badge awarded by an operator (`milestone` empty) or on a milestone
+    /// (`first_redemption`, `tier_reached:<tier>`), valid until `valid_until`.
+    BadgeAwarded {
+        badge: String,
+        reason: String,
+        milestone: Option<String>,
+        valid_until: Option<Time>,
+    },
+    /// A release run made escrowed credits of one currency spendable:
+    /// `released` are the pending lots (gross, with their partner), which
+    /// pay arrears first; `lots_opened` is what opens.
+    PointsReleased {
+        currency: String,
+        points: Decimal,
+        as_of: Time,
+        released: Vec<LotDebit>,
+        arrears_settled: Decimal,
+        lots_opened: Vec<Lot>,
         balances_after: Vec<BalanceAfter>,
     },
     /// A manual credit (arrears first, then a lot) or debit (lots, FIFO).
@@ -141,7 +163,9 @@ pub struct RuleContribution {
     pub points: Decimal,
 }
 
-/// One currency's credit from an accrual: arrears are paid first, the rest opens a lot.
+/// One currency's credit from an accrual: arrears are paid first, the rest
+/// opens a lot. An escrowed credit (`pending_until` set) holds all its points
+/// in `lot`, pending until a release run (which pays arrears then).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Credit {
     pub currency: String,
@@ -149,6 +173,7 @@ pub struct Credit {
     pub arrears_settled: Decimal,
     pub lot: Option<Lot>,
     pub partner_id: Option<String>,
+    pub pending_until: Option<Time>,
 }
 
 /// Reversal of one currency of a cancelled accrual.
@@ -159,6 +184,9 @@ pub struct CreditReversal {
     pub lots_debited: Vec<LotDebit>,
     pub arrears_created: Decimal,
     pub partner_id: Option<String>,
+    /// Taken from the accrual's still-pending lot (never released, so never
+    /// issued).
+    pub pending_reversed: Decimal,
 }
 
 /// Running balance of a currency after an event.
@@ -166,6 +194,8 @@ pub struct CreditReversal {
 pub struct BalanceAfter {
     pub currency: String,
     pub available: Decimal,
+    /// Escrowed: visible, not spendable.
+    pub pending: Decimal,
     pub arrears: Decimal,
     pub activity_expires_at: Option<Time>,
 }
@@ -213,6 +243,8 @@ impl EventBody {
             EventBody::MemberStatusChanged { .. } => "MemberStatusChanged",
             EventBody::PointsForfeited { .. } => "PointsForfeited",
             EventBody::PointsAdjusted { .. } => "PointsAdjusted",
+            EventBody::BadgeAwarded { .. } => "BadgeAwarded",
+            EventBody::PointsReleased { .. } => "PointsReleased",
         }
     }
 
@@ -226,7 +258,8 @@ impl EventBody {
             | EventBody::RedemptionCancelled { balances_after, .. }
             | EventBody::QualifyingReset { balances_after, .. }
             | EventBody::PointsForfeited { balances_after, .. }
-            | EventBody::PointsAdjusted { balances_after, .. } => balances_after,
+            | EventBody::PointsAdjusted { balances_after, .. }
+            | EventBody::PointsReleased { balances_after, .. } => balances_after,
             _ => &[],
         }
     }

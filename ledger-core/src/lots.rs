@@ -9,6 +9,9 @@ use crate::{Decimal, Time};
 pub struct CurrencyBook {
     /// Open lots, in the order debits consume them.
     pub lots: Vec<Lot>,
+    /// Escrowed lots, in the order they were credited: not spendable until
+    /// released.
+    pub pending: Vec<PendingLot>,
     /// Points owed after a reversal of points already spent.
     pub arrears: Decimal,
     /// Credited, net of cancelled accruals and of manual adjustments.
@@ -19,6 +22,13 @@ pub struct CurrencyBook {
     pub expired: Decimal,
     /// Activity expiry model: when the whole balance lapses.
     pub activity_expires_at: Option<Time>,
+}
+
+/// An escrowed credit and when a release run may make it spendable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingLot {
+    pub lot: Lot,
+    pub release_at: Time,
 }
 
 /// Consumption order: earliest expiry first, never-expiring last, then oldest.
@@ -49,6 +59,37 @@ impl CurrencyBook {
     /// Spendable points: open lots minus arrears.
     pub fn available(&self) -> Decimal {
         self.lots_total() - self.arrears
+    }
+
+    pub fn pending_total(&self) -> Decimal {
+        self.pending.iter().map(|p| p.lot.points).sum()
+    }
+
+    /// Escrowed lots a release run at `as_of` makes spendable.
+    pub fn due_pending(&self, as_of: Time) -> Vec<LotDebit> {
+        self.pending
+            .iter()
+            .filter(|p| p.release_at <= as_of)
+            .map(|p| debit_of(&p.lot, p.lot.points))
+            .collect()
+    }
+
+    /// Every escrowed lot in full.
+    pub fn all_pending(&self) -> Vec<LotDebit> {
+        self.pending
+            .iter()
+            .map(|p| debit_of(&p.lot, p.lot.points))
+            .collect()
+    }
+
+    /// Takes recorded debits out of the escrowed lots; emptied ones go.
+    pub fn debit_pending(&mut self, debits: &[LotDebit]) {
+        for d in debits {
+            if let Some(p) = self.pending.iter_mut().find(|p| p.lot.lot_id == d.lot_id) {
+                p.lot.points -= d.points;
+            }
+        }
+        self.pending.retain(|p| p.lot.points > Decimal::ZERO);
     }
 
     /// Splits a credit into (arrears settled, rest for a lot).
@@ -123,6 +164,7 @@ impl CurrencyBook {
         BalanceAfter {
             currency: currency.to_string(),
             available: self.available(),
+            pending: self.pending_total(),
             arrears: self.arrears,
             activity_expires_at: self.activity_expires_at,
         }

@@ -1,7 +1,7 @@
 //! A member account's state and how each event folds into it.
 
 use crate::event::{Event, EventBody, LotDebit};
-use crate::lots::{lot_origin, CurrencyBook};
+use crate::lots::{lot_id, lot_origin, CurrencyBook, PendingLot};
 use crate::{Decimal, Time};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -84,6 +84,7 @@ pub enum JournalKind {
     TierChange,
     StatusChange,
     Adjustment,
+    BadgeAward,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -98,6 +99,10 @@ pub struct Member {
     pub journals: HashMap<String, Journal>,
     /// The last tier period closed by an assessment (a year).
     pub last_assessed_period: Option<i32>,
+    /// Badges held, each with the end of its validity (none: forever).
+    pub badges: BTreeMap<String, Option<Time>>,
+    /// Redemptions ever made (cancelled ones too): milestones count them.
+    pub redemptions: u64,
 }
 
 impl Member {
@@ -122,7 +127,16 @@ impl Member {
             books: BTreeMap::new(),
             journals: HashMap::new(),
             last_assessed_period: None,
+            badges: BTreeMap::new(),
+            redemptions: 0,
         })
+    }
+
+    /// Whether the member holds `badge` at `at` (awarded and not lapsed).
+    pub fn holds_badge(&self, badge: &str, at: Time) -> bool {
+        self.badges
+            .get(badge)
+            .is_some_and(|until| until.is_none_or(|u| u > at))
     }
 
     pub fn book(&self, currency: &str) -> Option<&CurrencyBook> {
@@ -150,10 +164,19 @@ impl Member {
                 let mut credited = BTreeMap::new();
                 for c in credits {
                     let book = self.book_mut(&c.currency);
-                    book.arrears -= c.arrears_settled;
-                    book.earned += c.points;
-                    if let Some(lot) = &c.lot {
-                        book.open(lot.clone());
+                    match (c.pending_until, &c.lot) {
+                        // Escrowed: earned when released.
+                        (Some(release_at), Some(lot)) => book.pending.push(PendingLot {
+                            lot: lot.clone(),
+                            release_at,
+                        }),
+                        _ => {
+                            book.arrears -= c.arrears_settled;
+                            book.earned += c.points;
+                            if let Some(lot) = &c.lot {
+                                book.open(lot.clone());
+                            }
+                        }
                     }
                     credited.insert(c.currency.clone(), c.points);
                 }
@@ -176,6 +199,7 @@ impl Member {
                 let book = self.book_mut(currency);
                 book.debit(lots_consumed);
                 book.redeemed += *points;
+                self.redemptions += 1;
                 self.record(
                     event,
                     JournalKind::Redemption {
@@ -202,9 +226,17 @@ impl Member {
             } => {
                 for r in reversals {
                     let book = self.book_mut(&r.currency);
+                    if let Some(p) = book
+                        .pending
+                        .iter_mut()
+                        .find(|p| p.lot.lot_id == lot_id(cancels, &r.currency))
+                    {
+                        p.lot.points -= r.pending_reversed;
+                    }
+                    book.pending.retain(|p| p.lot.points > Decimal::ZERO);
                     book.debit(&r.lots_debited);
                     book.arrears += r.arrears_created;
-                    book.earned -= r.points;
+                    book.earned -= r.points - r.pending_reversed;
                 }
                 self.mark_cancelled(cancels);
                 self.record(event, JournalKind::Cancellation);
@@ -261,10 +293,12 @@ impl Member {
                 currency,
                 points,
                 lots_forfeited,
+                pending_forfeited,
                 ..
             } => {
                 let book = self.book_mut(currency);
                 book.debit(lots_forfeited);
+                book.debit_pending(pending_forfeited);
                 book.expired += *points;
                 self.note_lapsed(lots_forfeited);
             }
@@ -284,6 +318,34 @@ impl Member {
                 book.debit(lots_debited);
                 book.earned += *points;
                 self.record(event, JournalKind::Adjustment);
+            }
+            EventBody::PointsReleased {
+                currency,
+                points,
+                released,
+                arrears_settled,
+                lots_opened,
+                ..
+            } => {
+                let book = self.book_mut(currency);
+                book.debit_pending(released);
+                book.arrears -= *arrears_settled;
+                book.earned += *points;
+                for lot in lots_opened {
+                    book.open(lot.clone());
+                }
+            }
+            EventBody::BadgeAwarded {
+                badge,
+                milestone,
+                valid_until,
+                ..
+            } => {
+                self.badges.insert(badge.clone(), *valid_until);
+                // A milestone award rides on another command's journal.
+                if milestone.is_none() {
+                    self.record(event, JournalKind::BadgeAward);
+                }
             }
         }
         self.take_activity(event);

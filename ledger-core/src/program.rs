@@ -24,6 +24,38 @@ pub struct ProgramDefinition {
     pub rounding: Rounding,
     #[serde(default)]
     pub partners: Vec<PartnerDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub badges: Vec<BadgeDef>,
+}
+
+/// A badge members can hold: awarded by an operator, or automatically on a
+/// milestone; valid for `valid_months` after the award (forever when absent).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BadgeDef {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_months: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub award_on: Option<Milestone>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "milestone", rename_all = "snake_case")]
+pub enum Milestone {
+    /// The member's first redemption ever.
+    FirstRedemption,
+    /// An upgrade into `tier`.
+    TierReached { tier: String },
+}
+
+impl Milestone {
+    pub fn describe(&self) -> String {
+        match self {
+            Milestone::FirstRedemption => "first_redemption".into(),
+            Milestone::TierReached { tier } => format!("tier_reached:{tier}"),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +73,10 @@ pub struct CurrencyDef {
     pub kind: CurrencyKind,
     #[serde(default)]
     pub expiry: ExpiryDef,
+    /// Escrow: credits are held pending this many days (the return window)
+    /// before a release run makes them spendable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_days: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +131,9 @@ pub struct EarnRule {
     pub currencies: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
+    /// Escrow for what this rule contributes (see [`CurrencyDef::pending_days`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_days: Option<u32>,
 }
 
 /// Conditions under which an earn rule applies; absent fields match anything.
@@ -136,7 +175,36 @@ impl ProgramDefinition {
         self.validate_currencies()?;
         self.validate_tiers()?;
         self.validate_rules()?;
-        self.validate_partners()
+        self.validate_partners()?;
+        self.validate_badges()
+    }
+
+    fn validate_badges(&self) -> Result<(), String> {
+        let mut ids = BTreeSet::new();
+        for b in &self.badges {
+            if !valid_id(&b.id) || !ids.insert(&b.id) {
+                return Err(format!("badge id {:?} is invalid or repeated", b.id));
+            }
+            if b.name.trim().is_empty() || !valid_text(&b.name) {
+                return Err(format!(
+                    "badge {}: name must be 1-256 printable characters",
+                    b.id
+                ));
+            }
+            if b.valid_months.is_some_and(|m| !(1..=1200).contains(&m)) {
+                return Err(format!("badge {}: valid_months must be 1-1200", b.id));
+            }
+            if let Some(Milestone::TierReached { tier }) = &b.award_on {
+                if self.tier_index(tier).is_none() {
+                    return Err(format!("badge {}: unknown tier {tier}", b.id));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn badge(&self, id: &str) -> Option<&BadgeDef> {
+        self.badges.iter().find(|b| b.id == id)
     }
 
     fn validate_currencies(&self) -> Result<(), String> {
@@ -159,6 +227,7 @@ impl ProgramDefinition {
                 (_, Some(m)) if (1..=1200).contains(&m) => {}
                 _ => return Err(format!("currency {}: expiry months must be 1-1200", c.code)),
             }
+            valid_pending(c.pending_days, &format!("currency {}", c.code))?;
         }
         Ok(())
     }
@@ -238,6 +307,7 @@ impl ProgramDefinition {
             if let Some(when) = &rule.when {
                 self.validate_condition(&rule.id, when)?;
             }
+            valid_pending(rule.pending_days, &format!("earn rule {}", rule.id))?;
         }
         Ok(())
     }
@@ -315,6 +385,13 @@ impl ProgramDefinition {
             "BHD" | "KWD" | "OMR" | "JOD" | "TND" => 3,
             _ => 2,
         }
+    }
+}
+
+fn valid_pending(days: Option<u32>, what: &str) -> Result<(), String> {
+    match days {
+        Some(d) if !(1..=365).contains(&d) => Err(format!("{what}: pending_days must be 1-365")),
+        _ => Ok(()),
     }
 }
 

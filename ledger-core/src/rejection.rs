@@ -31,6 +31,8 @@ pub enum Rejection {
         status: MemberStatus,
         what: &'static str,
     },
+    #[error("the member already holds badge {0}")]
+    BadgeHeld(String),
     #[error("member {member} cannot go from {} to {}", from.as_str(), to.as_str())]
     InvalidStatusChange {
         member: String,
@@ -53,6 +55,7 @@ impl Rejection {
             Rejection::InsufficientPoints { .. } => "insufficient_points",
             Rejection::MemberInactive { .. } => "member_inactive",
             Rejection::InvalidStatusChange { .. } => "invalid_status_change",
+            Rejection::BadgeHeld(_) => "badge_held",
         }
     }
 

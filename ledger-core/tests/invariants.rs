@@ -90,6 +90,7 @@ enum Op {
         points: i64,
     },
     Status(MemberStatus),
+    Release,
     Expire,
     Assess,
     /// An earlier command again, same body.
@@ -172,6 +173,7 @@ fn op() -> impl Strategy<Value = Op> {
             10 => Just(Op::Status(MemberStatus::Active)),
             1 => Just(Op::Status(MemberStatus::Unenrolled)),
         ],
+        2 => Just(Op::Release),
         2 => Just(Op::Expire),
         2 => Just(Op::Assess),
         2 => any::<usize>().prop_map(Op::Retry),
@@ -469,6 +471,7 @@ fn command_of(
             };
             (command, expect)
         }
+        Op::Release => (MemberCommand::Release { as_of: now }, Expect::Accepted),
         Op::Expire => (MemberCommand::Expire { as_of: now }, Expect::Accepted),
         Op::Assess => (MemberCommand::AssessTier { as_of: now }, Expect::Accepted),
         Op::Retry(n) => match nth(&books.submitted, *n) {
@@ -553,8 +556,28 @@ fn conflicting(command: MemberCommand) -> MemberCommand {
 }
 
 /// Enrolls, then decides and folds every step.
+/// The test program with milestone badges, so awards ride along, and
+/// MILES held in escrow for 14 days (app purchases for 20).
+fn program_of_the_run() -> Program {
+    let mut program = program();
+    let def = &mut program.definition;
+    if let Some(miles) = def.currencies.iter_mut().find(|c| c.code == "MILES") {
+        miles.pending_days = Some(14);
+    }
+    if let Some(app) = def.earn_rules.iter_mut().find(|r| r.id == "app-double") {
+        app.pending_days = Some(20);
+    }
+    program.definition.badges = serde_json::from_value(serde_json::json!([
+        {"id": "first-reward", "name": "First reward", "award_on": {"milestone": "first_redemption"}},
+        {"id": "gold-club", "name": "Gold club", "valid_months": 6,
+         "award_on": {"milestone": "tier_reached", "tier": "Gold"}}
+    ]))
+    .expect("badges");
+    program
+}
+
 fn run(steps: &[Step]) -> Trace {
-    let program = program();
+    let program = program_of_the_run();
     let start = enroll();
     let enrolled = match decide(None, &program, MEMBER, &start, t(2026, 1, 2)) {
         Ok(Decision::Events(events)) if events.len() == 1 => events[0].clone(),
@@ -759,8 +782,17 @@ fn fold_partners(program: &Program, ledger: &mut PartnerLedger, event: &Event) {
     }
     match &event.body {
         EventBody::PointsAccrued { credits, .. } => {
-            for c in credits.iter().filter(|c| spendable(&c.currency)) {
+            // Escrowed credits are issued when released.
+            for c in credits
+                .iter()
+                .filter(|c| spendable(&c.currency) && c.pending_until.is_none())
+            {
                 at(ledger, &c.partner_id).issued += c.points;
+            }
+        }
+        EventBody::PointsReleased { released, .. } => {
+            for d in released.iter().filter(|d| spendable(&d.currency)) {
+                at(ledger, &d.partner_id).issued += d.points;
             }
         }
         EventBody::PointsRedeemed { lots_consumed, .. } => {
@@ -780,7 +812,7 @@ fn fold_partners(program: &Program, ledger: &mut PartnerLedger, event: &Event) {
         }
         EventBody::AccrualCancelled { reversals, .. } => {
             for r in reversals.iter().filter(|r| spendable(&r.currency)) {
-                at(ledger, &r.partner_id).cancelled += r.points;
+                at(ledger, &r.partner_id).cancelled += r.points - r.pending_reversed;
             }
         }
         EventBody::PointsForfeited { lots_forfeited, .. } => {
@@ -1165,8 +1197,9 @@ fn check_cancellations_reverse_exactly_what_is_left(trace: &Trace) -> Result<(),
                     prop_assert_eq!(
                         r.points,
                         r.lots_debited.iter().map(|d| d.points).sum::<Decimal>()
-                            + r.arrears_created,
-                        "{}: {} from lots and arrears",
+                            + r.arrears_created
+                            + r.pending_reversed,
+                        "{}: {} from lots, arrears and escrow",
                         tx,
                         r.currency
                     );
@@ -1285,6 +1318,8 @@ fn the_generator_covers_the_domain() {
         "MemberStatusChanged",
         "PointsForfeited",
         "PointsAdjusted",
+        "BadgeAwarded",
+        "PointsReleased",
         "tier:qualified",
         "tier:manual",
         "tier:assessment",

@@ -93,6 +93,7 @@ fn unenrolling_forfeits_every_open_lot_by_explicit_events_then_closes_the_accoun
             points,
             lots_forfeited,
             balances_after,
+            ..
         } => {
             assert_eq!(currency, "POINTS");
             assert_eq!(*points, dec("120"));

@@ -147,6 +147,7 @@ fn apply_balances(view: &mut MemberView, balances: &[BalanceAfter]) {
     for b in balances {
         let bal = view.balances.entry(b.currency.clone()).or_default();
         bal.available = b.available;
+        bal.pending = b.pending;
         bal.arrears = b.arrears;
         bal.activity_expires_at = b.activity_expires_at;
     }
@@ -208,6 +209,7 @@ impl MemberFold<'_, '_> {
                     sequence: 0,
                     position: String::new(),
                     balances: BTreeMap::new(),
+                    badges: BTreeMap::new(),
                 });
                 let stats = self.ov.stats(self.program)?;
                 stats.members += 1;
@@ -217,7 +219,8 @@ impl MemberFold<'_, '_> {
                 }
             }
             EventBody::PointsAccrued { credits, .. } => {
-                for c in credits {
+                // Escrowed credits are issued when released.
+                for c in credits.iter().filter(|c| c.pending_until.is_none()) {
                     self.balance(&c.currency, |b| b.earned += c.points)?;
                     self.figure(
                         c.partner_id.as_deref(),
@@ -250,12 +253,13 @@ impl MemberFold<'_, '_> {
             }
             EventBody::AccrualCancelled { reversals, .. } => {
                 for r in reversals {
-                    self.balance(&r.currency, |b| b.earned -= r.points)?;
+                    let issued = r.points - r.pending_reversed;
+                    self.balance(&r.currency, |b| b.earned -= issued)?;
                     self.figure(
                         r.partner_id.as_deref(),
                         &r.currency,
                         Figure::Cancelled,
-                        r.points,
+                        issued,
                     )?;
                     self.debit_lots(&r.lots_debited, None)?;
                 }
@@ -335,6 +339,44 @@ impl MemberFold<'_, '_> {
                     self.open_lot(lot)?;
                 }
                 self.debit_lots(lots_debited, Some(Figure::Cancelled))?;
+            }
+            EventBody::PointsReleased {
+                currency,
+                points,
+                released,
+                lots_opened,
+                ..
+            } => {
+                self.balance(currency, |b| b.earned += *points)?;
+                for d in released {
+                    self.figure(
+                        d.partner_id.as_deref(),
+                        &d.currency,
+                        Figure::Issued,
+                        d.points,
+                    )?;
+                }
+                for lot in lots_opened {
+                    self.open_lot(lot)?;
+                }
+            }
+            EventBody::BadgeAwarded {
+                badge,
+                reason,
+                milestone,
+                valid_until,
+            } => {
+                if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
+                    view.badges.insert(
+                        badge.clone(),
+                        BadgeView {
+                            awarded_at: event.occurred_at,
+                            valid_until: *valid_until,
+                            milestone: milestone.clone(),
+                            reason: reason.clone(),
+                        },
+                    );
+                }
             }
         }
         Ok(())

@@ -30,6 +30,18 @@ pub struct MemberView {
     /// Log position of the last applied event, "partition:offset".
     pub position: String,
     pub balances: BTreeMap<String, BalanceView>,
+    /// Badges by id: the latest award of each.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub badges: BTreeMap<String, BadgeView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BadgeView {
+    pub awarded_at: Time,
+    pub valid_until: Option<Time>,
+    /// The milestone that earned it; none for an operator's award.
+    pub milestone: Option<String>,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

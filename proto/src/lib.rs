@@ -30,5 +30,7 @@ pub fn event_type(body: &Body) -> &'static str {
         Body::MemberStatusChanged(_) => "MemberStatusChanged",
         Body::PointsForfeited(_) => "PointsForfeited",
         Body::PointsAdjusted(_) => "PointsAdjusted",
+        Body::BadgeAwarded(_) => "BadgeAwarded",
+        Body::PointsReleased(_) => "PointsReleased",
     }
 }

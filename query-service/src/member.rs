@@ -18,8 +18,26 @@ pub fn member_json(view: &MemberView, lots: &[LotView]) -> Value {
         "channel": view.channel,
         "balances": balances_json(view),
         "expiring": expiring(view, lots),
+        "badges": badges_json(view),
         "position": view.position,
     })
+}
+
+/// Every badge ever awarded, latest award each; `valid_until` tells whether
+/// it still holds.
+fn badges_json(view: &MemberView) -> Value {
+    view.badges
+        .iter()
+        .map(|(id, b)| {
+            json!({
+                "badge": id,
+                "awarded_at": b.awarded_at,
+                "valid_until": b.valid_until,
+                "milestone": b.milestone,
+                "reason": b.reason,
+            })
+        })
+        .collect()
 }
 
 fn balances_json(view: &MemberView) -> Value {
@@ -43,9 +61,35 @@ fn balances_json(view: &MemberView) -> Value {
     Value::Object(map)
 }
 
-/// Points per (expiry date, currency), soonest first: fixed-expiry lots, and
-/// under the activity model the whole balance at its activity deadline.
+/// The next `dates` expiry dates, soonest first, each with its points per
+/// currency (`GET .../members/{member}/expiring?dates=N`).
+pub fn expiring_dates(view: &MemberView, lots: &[LotView], dates: usize) -> Vec<Value> {
+    let mut by_date: BTreeMap<Time, serde_json::Map<String, Value>> = BTreeMap::new();
+    for ((at, currency), points) in due(view, lots) {
+        by_date
+            .entry(at)
+            .or_default()
+            .insert(currency, json!(points.normalize()));
+    }
+    by_date
+        .into_iter()
+        .take(dates)
+        .map(|(at, points)| json!({"expires_at": at, "points": points}))
+        .collect()
+}
+
+/// The member view's flat list: the first (date, currency) pairs due.
 fn expiring(view: &MemberView, lots: &[LotView]) -> Vec<Value> {
+    due(view, lots)
+        .into_iter()
+        .take(EXPIRING_DATES)
+        .map(|((at, currency), points)| json!({"currency": currency, "points": points.normalize(), "expires_at": at}))
+        .collect()
+}
+
+/// Points per (expiry date, currency): fixed-expiry lots, and under the
+/// activity model the whole balance at its activity deadline.
+fn due(view: &MemberView, lots: &[LotView]) -> BTreeMap<(Time, String), Decimal> {
     let mut due: BTreeMap<(Time, String), Decimal> = BTreeMap::new();
     for lot in lots {
         if let Some(at) = lot.expires_at {
@@ -59,8 +103,5 @@ fn expiring(view: &MemberView, lots: &[LotView]) -> Vec<Value> {
             }
         }
     }
-    due.into_iter()
-        .take(EXPIRING_DATES)
-        .map(|((at, currency), points)| json!({"currency": currency, "points": points.normalize(), "expires_at": at}))
-        .collect()
+    due
 }

@@ -2,7 +2,7 @@
 
 use crate::consistency::Applied;
 use crate::error::QueryError;
-use crate::member::member_json;
+use crate::member::{expiring_dates, member_json};
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -43,6 +43,10 @@ pub fn router(store: Arc<Store>, applied: Applied) -> Router {
             get(ledger),
         )
         .route("/v1/programs/{program}/members/{member}/lots", get(lots))
+        .route(
+            "/v1/programs/{program}/members/{member}/expiring",
+            get(expiring),
+        )
         .route(
             "/v1/programs/{program}/partners/{partner}/liability",
             get(liability),
@@ -141,6 +145,37 @@ async fn lots(
         read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
         let lots = read_model::lots(&s.store, &p, &m)?;
         Ok(Json(json!({"lots": lots})))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct Expiring {
+    pub min_position: Option<String>,
+    pub dates: Option<usize>,
+}
+
+/// At most this many dates per request.
+const MAX_DATES: usize = 100;
+
+async fn expiring(
+    State(s): State<QueryState>,
+    Path((p, m)): Path<(String, String)>,
+    Query(q): Query<Expiring>,
+) -> Reply {
+    s.applied.wait_for(q.min_position.as_deref()).await?;
+    let dates = q.dates.unwrap_or(10);
+    if dates == 0 || dates > MAX_DATES {
+        return Err(QueryError::Invalid(format!("dates must be 1-{MAX_DATES}")));
+    }
+    read(move || {
+        let view =
+            read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
+        let lots = read_model::lots(&s.store, &p, &m)?;
+        Ok(Json(json!({
+            "member_id": m,
+            "expiring": expiring_dates(&view, &lots, dates),
+        })))
     })
     .await
 }

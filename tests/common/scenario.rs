@@ -86,6 +86,14 @@ pub async fn drive(api: &Api) -> (Value, Value) {
         view["expiring"],
         json!([{"currency": "POINTS", "points": "2598", "expires_at": "2027-11-20T10:00:00Z"}])
     );
+    let (s, due) = api.get(&format!("{P}/members/ada/expiring?dates=3")).await;
+    assert_eq!(s, 200, "{due}");
+    assert_eq!(
+        due["expiring"],
+        json!([{"expires_at": "2027-11-20T10:00:00Z", "points": {"POINTS": "2598"}}])
+    );
+    let (s, b) = api.get(&format!("{P}/members/ada/expiring?dates=0")).await;
+    assert_eq!((s, code(&b)), (400, "invalid_request"));
 
     // Redeem; overdraft is refused.
     let (s, red) = api
@@ -93,6 +101,11 @@ pub async fn drive(api: &Api) -> (Value, Value) {
         .await;
     assert_eq!(s, 201, "{red}");
     assert_eq!(red["balances"]["POINTS"]["available"], "2098");
+    assert_eq!(
+        red["badges"],
+        json!([{"badge": "first-reward", "valid_until": null}]),
+        "the first redemption earns its badge"
+    );
     let (s, b) = api
         .post(&format!("{P}/members/ada/redemptions"), json!({"transaction_id": "red-2", "occurred_at": "2026-11-21T10:00:00Z", "currency": "POINTS", "points": "100000"}))
         .await;
@@ -134,9 +147,44 @@ pub async fn drive(api: &Api) -> (Value, Value) {
         .await;
     assert_eq!(s, 201, "{b}");
     assert_eq!(b["tier"], "Gold");
+    assert_eq!(b["badges"][0]["badge"], "gold-club", "{b}");
+    let (s, b) = api
+        .post(
+            &format!("{P}/members/ada/badges"),
+            json!({"transaction_id": "bd-1", "badge": "ambassador", "occurred_at": "2026-11-23T10:00:00Z", "reason": "store opening"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(
+        b["badges"],
+        json!([{"badge": "ambassador", "valid_until": "2027-05-23T10:00:00Z"}])
+    );
+    let (s, again) = api
+        .post(
+            &format!("{P}/members/ada/badges"),
+            json!({"transaction_id": "bd-2", "badge": "ambassador", "occurred_at": "2026-11-24T10:00:00Z", "reason": "again"}),
+        )
+        .await;
+    assert_eq!((s, code(&again)), (409, "badge_held"));
+    let (s, view) = api
+        .get(&format!(
+            "{P}/members/ada?min_position={}",
+            b["position"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(s, 200, "{view}");
+    let held: Vec<_> = view["badges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["badge"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(held, ["ambassador", "first-reward"]);
 
     // Manual adjustments, suspension, reactivation and unenrollment (cy).
     status_and_adjustments(api).await;
+    // Escrow on a second program: pending, not spendable, released by a run.
+    escrow(api).await;
 
     // Bad input: clear 4xx codes, nothing written.
     let bad = [
@@ -306,4 +354,59 @@ async fn status_and_adjustments(api: &Api) {
         .post(&format!("{m}/adjustments"), adjust("adj-5", "5"))
         .await;
     assert_eq!((s, code(&b)), (422, "member_inactive"));
+}
+
+async fn escrow(api: &Api) {
+    let mut program: Value =
+        serde_json::from_str(include_str!("../fixtures/program.json")).unwrap();
+    program["currencies"][0]["pending_days"] = json!(30);
+    let (s, b) = api.put("/v1/programs/returns", program).await;
+    assert_eq!(s, 200, "{b}");
+    let e = "/v1/programs/returns";
+    let (s, b) = api.post(&format!("{e}/members"), json!({"member_id": "dee", "member_type": "individual", "enrolled_at": "2026-11-01T00:00:00Z"})).await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = api.post(&format!("{e}/members/dee/accruals"), json!({"transaction_id": "sale-1", "occurred_at": "2026-11-02T10:00:00Z", "amount": "80", "partner_id": "hotel"})).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["balances"]["POINTS"]["available"], "0", "{b}");
+    assert_eq!(b["balances"]["POINTS"]["pending"], "80", "{b}");
+    let (s, b) = api.post(&format!("{e}/members/dee/redemptions"), json!({"transaction_id": "r-1", "occurred_at": "2026-11-03T10:00:00Z", "currency": "POINTS", "points": "10"})).await;
+    assert_eq!(
+        (s, code(&b)),
+        (422, "insufficient_points"),
+        "escrowed points are not spendable"
+    );
+    let (s, b) = api
+        .post(
+            &format!("{e}/releases"),
+            json!({"as_of": "2026-12-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["events"], 0, "not due before the window ends: {b}");
+    let (s, b) = api
+        .post(
+            &format!("{e}/releases"),
+            json!({"as_of": "2026-12-02T10:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["points"]["POINTS"], "80", "{b}");
+    let token = b["position"].as_str().unwrap().to_string();
+    let (s, view) = api
+        .get(&format!("{e}/members/dee?min_position={token}"))
+        .await;
+    assert_eq!(s, 200, "{view}");
+    assert_eq!(view["balances"]["POINTS"]["available"], "80");
+    assert_eq!(view["balances"]["POINTS"]["pending"], "0");
+    let (s, l) = api
+        .get(&format!(
+            "{e}/partners/hotel/liability?min_position={token}"
+        ))
+        .await;
+    assert_eq!(s, 200, "{l}");
+    assert_eq!(
+        (l["issued"].as_str(), l["outstanding"].as_str()),
+        (Some("80"), Some("80")),
+        "{l}"
+    );
 }

@@ -38,7 +38,8 @@ impl From<Rejection> for ApiError {
             | Rejection::TransactionNotFound(_) => StatusCode::NOT_FOUND,
             Rejection::MemberExists(_)
             | Rejection::AlreadyCancelled(_)
-            | Rejection::TransactionConflict(_) => StatusCode::CONFLICT,
+            | Rejection::TransactionConflict(_)
+            | Rejection::BadgeHeld(_) => StatusCode::CONFLICT,
             Rejection::InsufficientPoints { .. }
             | Rejection::MemberInactive { .. }
             | Rejection::InvalidStatusChange { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -84,6 +84,14 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
             } => {
                 out.insert("adjusted".into(), json!({currency: text(*points)}));
             }
+            EventBody::BadgeAwarded {
+                badge, valid_until, ..
+            } => {
+                let badges = out.entry("badges").or_insert_with(|| json!([]));
+                if let Some(list) = badges.as_array_mut() {
+                    list.push(json!({"badge": badge, "valid_until": valid_until}));
+                }
+            }
             _ => {}
         }
         for b in event.body.balances_after() {
@@ -91,6 +99,7 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
                 b.currency.clone(),
                 json!({
                     "available": text(b.available),
+                    "pending": text(b.pending),
                     "arrears": text(b.arrears),
                     "activity_expires_at": Some(format_opt(&b.activity_expires_at)).filter(|s| !s.is_empty()),
                 }),

@@ -72,6 +72,14 @@ pub struct AdjustmentRequest {
 }
 
 #[derive(Deserialize)]
+pub struct BadgeRequest {
+    pub transaction_id: String,
+    pub badge: String,
+    pub occurred_at: Time,
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
 pub struct RunRequest {
     pub as_of: Time,
 }
@@ -167,5 +175,16 @@ impl From<AdjustmentRequest> for MemberCommand {
             actor: r.actor,
             reason: r.reason,
         })
+    }
+}
+
+impl From<BadgeRequest> for MemberCommand {
+    fn from(r: BadgeRequest) -> Self {
+        MemberCommand::AwardBadge {
+            transaction_id: r.transaction_id,
+            badge: r.badge,
+            occurred_at: truncate(r.occurred_at),
+            reason: r.reason,
+        }
     }
 }

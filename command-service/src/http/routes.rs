@@ -46,8 +46,13 @@ pub fn router(service: Arc<CommandService>) -> Router {
             "/v1/programs/{program}/members/{member}/adjustments",
             post(adjust),
         )
+        .route(
+            "/v1/programs/{program}/members/{member}/badges",
+            post(award_badge),
+        )
         .route("/v1/programs/{program}/expirations", post(expire))
         .route("/v1/programs/{program}/tier-assessments", post(assess))
+        .route("/v1/programs/{program}/releases", post(release))
         .with_state(service)
 }
 
@@ -145,6 +150,14 @@ async fn adjust(
     member_command(&svc, &p, &m, r.into()).await
 }
 
+async fn award_badge(
+    State(svc): Svc,
+    Path((p, m)): Path<(String, String)>,
+    ApiJson(r): ApiJson<BadgeRequest>,
+) -> Reply {
+    member_command(&svc, &p, &m, r.into()).await
+}
+
 async fn expire(
     State(svc): Svc,
     Path(program): Path<String>,
@@ -173,6 +186,15 @@ async fn assess(
         MemberCommand::AssessTier { as_of },
     )
     .await
+}
+
+async fn release(
+    State(svc): Svc,
+    Path(program): Path<String>,
+    ApiJson(r): ApiJson<RunRequest>,
+) -> Reply {
+    let as_of = ledger_core::time::truncate(r.as_of);
+    program_run(&svc, &program, "release", MemberCommand::Release { as_of }).await
 }
 
 async fn program_run(

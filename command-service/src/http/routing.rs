@@ -70,7 +70,9 @@ fn target(method: &Method, path: &str, body: &[u8]) -> Target {
         (&Method::POST, ["v1", "programs", p, "members", m, _]) => {
             Target::Account(account_key(p, m))
         }
-        (&Method::POST, ["v1", "programs", _, "expirations" | "tier-assessments"]) => Target::Run,
+        (&Method::POST, ["v1", "programs", _, "expirations" | "tier-assessments" | "releases"]) => {
+            Target::Run
+        }
         _ => Target::Other,
     }
 }

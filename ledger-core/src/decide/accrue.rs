@@ -6,8 +6,8 @@ use super::context::{Context, Scratch};
 use super::earn::earnings;
 use super::tier::upgrade;
 use crate::command::Accrual;
-use crate::event::{Credit, Event, EventBody, Lot};
-use crate::lots::{lot_id, CurrencyBook};
+use crate::event::{Credit, Event, EventBody, Lot, RuleContribution};
+use crate::lots::{lot_id, CurrencyBook, PendingLot};
 use crate::program::{CurrencyDef, ExpiryModel};
 use crate::time::add_months;
 use crate::{Decimal, Time};
@@ -27,6 +27,30 @@ pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
             continue;
         };
         let book = scratch.book(ctx.member, code);
+        if let Some(days) = pending_days(ctx, currency, &rules) {
+            let lot = new_lot(
+                currency,
+                &a.transaction_id,
+                a.occurred_at,
+                points,
+                a.partner_id.clone(),
+            );
+            let release_at = a.occurred_at + chrono::Duration::days(i64::from(days));
+            book.pending.push(PendingLot {
+                lot: lot.clone(),
+                release_at,
+            });
+            extend_activity(book, currency, a.occurred_at);
+            credits.push(Credit {
+                currency: code.to_string(),
+                points,
+                arrears_settled: Decimal::ZERO,
+                lot: Some(lot),
+                partner_id: a.partner_id.clone(),
+                pending_until: Some(release_at),
+            });
+            continue;
+        }
         let (settled, rest) = book.plan_credit(points);
         let lot = (rest > Decimal::ZERO).then(|| {
             new_lot(
@@ -48,6 +72,7 @@ pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
             arrears_settled: settled,
             lot,
             partner_id: a.partner_id.clone(),
+            pending_until: None,
         });
     }
     let balances_after = scratch.balances_after();
@@ -66,6 +91,19 @@ pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
     )];
     events.extend(upgrade(ctx, &scratch, &a.transaction_id, a.occurred_at));
     events
+}
+
+/// How long a credit in `currency` is escrowed: the longest of the
+/// currency's and its contributing rules' `pending_days`.
+fn pending_days(ctx: &Context, currency: &CurrencyDef, rules: &[RuleContribution]) -> Option<u32> {
+    let def = &ctx.program.definition;
+    rules
+        .iter()
+        .filter(|r| r.currency == currency.code)
+        .filter_map(|r| def.earn_rules.iter().find(|e| e.id == r.rule_id))
+        .filter_map(|e| e.pending_days)
+        .chain(currency.pending_days)
+        .max()
 }
 
 /// The lot a credit of `points` opens, expiring as its currency says.

@@ -43,15 +43,26 @@ pub(crate) fn cancel(
                 }
                 let book = scratch.book(ctx.member, code);
                 let own = lot_id(cancels, code);
-                let (lots_debited, arrears_created) = book.plan_debit(points, Some(&own));
+                // A credit still in escrow is simply withdrawn.
+                let pending = book
+                    .pending
+                    .iter()
+                    .find(|p| p.lot.lot_id == own)
+                    .map_or(Decimal::ZERO, |p| p.lot.points.min(points));
+                let (lots_debited, arrears_created) = book.plan_debit(points - pending, Some(&own));
                 book.debit(&lots_debited);
                 book.arrears += arrears_created;
+                for p in book.pending.iter_mut().filter(|p| p.lot.lot_id == own) {
+                    p.lot.points -= pending;
+                }
+                book.pending.retain(|p| p.lot.points > Decimal::ZERO);
                 reversals.push(CreditReversal {
                     currency: code.clone(),
                     points,
                     lots_debited,
                     arrears_created,
                     partner_id: partner_id.clone(),
+                    pending_reversed: pending,
                 });
             }
             EventBody::AccrualCancelled {
@@ -106,7 +117,8 @@ pub(crate) fn cancel(
         JournalKind::Cancellation
         | JournalKind::TierChange
         | JournalKind::StatusChange
-        | JournalKind::Adjustment => {
+        | JournalKind::Adjustment
+        | JournalKind::BadgeAward => {
             return Err(Rejection::invalid(format!(
                 "transaction {cancels} is not an accrual or a redemption"
             )))

@@ -4,6 +4,7 @@
 
 mod accrue;
 mod adjust;
+mod badges;
 mod cancel;
 mod context;
 mod earn;
@@ -11,6 +12,7 @@ mod enroll;
 mod expire;
 mod program;
 mod redeem;
+mod release;
 mod status;
 mod tier;
 mod validate;
@@ -126,16 +128,29 @@ pub fn decide(
             require_enrolled(member, "adjustments are")?;
             adjust::adjust(&ctx, adjustment)?
         }
+        MemberCommand::AwardBadge {
+            transaction_id,
+            badge,
+            occurred_at,
+            reason,
+        } => {
+            require_enrolled(member, "badge awards are")?;
+            badges::award(&ctx, transaction_id, badge, *occurred_at, reason)?
+        }
         // Runs pass over closed accounts: nothing is left to expire or assess.
-        MemberCommand::Expire { .. } | MemberCommand::AssessTier { .. }
+        MemberCommand::Expire { .. }
+        | MemberCommand::AssessTier { .. }
+        | MemberCommand::Release { .. }
             if member.status == MemberStatus::Unenrolled =>
         {
             Vec::new()
         }
         MemberCommand::Expire { as_of } => expire::expire(&ctx, *as_of),
         MemberCommand::AssessTier { as_of } => tier::assess(&ctx, *as_of),
+        MemberCommand::Release { as_of } => release::release(&ctx, *as_of),
     };
-    Ok(Decision::Events(events))
+    let earned = badges::milestones(&ctx, &events);
+    Ok(Decision::Events(events.into_iter().chain(earned).collect()))
 }
 
 /// Accruals and redemptions need an active member.

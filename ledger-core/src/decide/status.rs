@@ -43,12 +43,15 @@ fn forfeit(ctx: &Context, transaction_id: &str, occurred_at: Time) -> Vec<Event>
     let mut events = Vec::new();
     for (code, held) in &ctx.member.books {
         let lots = held.all_lots();
+        let pending = held.all_pending();
         let points = total(&lots);
-        if points <= Decimal::ZERO {
+        if points <= Decimal::ZERO && pending.is_empty() {
             continue;
         }
         let mut scratch = Scratch::default();
-        scratch.book(ctx.member, code).debit(&lots);
+        let book = scratch.book(ctx.member, code);
+        book.debit(&lots);
+        book.debit_pending(&pending);
         events.push(ctx.event(
             transaction_id,
             occurred_at,
@@ -56,6 +59,7 @@ fn forfeit(ctx: &Context, transaction_id: &str, occurred_at: Time) -> Vec<Event>
                 currency: code.clone(),
                 points,
                 lots_forfeited: lots,
+                pending_forfeited: pending,
                 balances_after: scratch.balances_after(),
             },
         ));

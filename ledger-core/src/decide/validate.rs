@@ -51,13 +51,21 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
             text("reason", Some(reason))
         }
         MemberCommand::ChangeStatus { reason, .. } => required_text("reason", reason),
+        MemberCommand::AwardBadge { badge, reason, .. } => {
+            if program.definition.badge(badge).is_none() {
+                return Err(Rejection::invalid(format!("unknown badge {badge}")));
+            }
+            required_text("reason", reason)
+        }
         MemberCommand::Adjust(a) => {
             known_currency(program, &a.currency)?;
             points_amount(program, &a.currency, a.points.abs())?;
             required_text("actor", &a.actor)?;
             required_text("reason", &a.reason)
         }
-        MemberCommand::Expire { .. } | MemberCommand::AssessTier { .. } => Ok(()),
+        MemberCommand::Expire { .. }
+        | MemberCommand::AssessTier { .. }
+        | MemberCommand::Release { .. } => Ok(()),
     }
 }
 
