@@ -21,4 +21,9 @@ pub enum LogError {
     Invalid(String),
     #[error("log backend: {0}")]
     Backend(String),
+    /// The broker acknowledged a record without saying where it is (a
+    /// retried send of a record it already had). It is on the log; callers
+    /// find it by reading, as after any failed append.
+    #[error("partition {0}: a record was acknowledged without its offset")]
+    OffsetUnknown(u32),
 }

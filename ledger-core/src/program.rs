@@ -228,6 +228,16 @@ impl ProgramDefinition {
                 _ => return Err(format!("currency {}: expiry months must be 1-1200", c.code)),
             }
             valid_pending(c.pending_days, &format!("currency {}", c.code))?;
+            if let (ExpiryModel::FixedPeriod, Some(m), Some(d)) =
+                (c.expiry.model, c.expiry.months, c.pending_days)
+            {
+                if u64::from(d) >= u64::from(m) * 28 {
+                    return Err(format!(
+                        "currency {}: pending_days must end before its lots expire",
+                        c.code
+                    ));
+                }
+            }
         }
         Ok(())
     }

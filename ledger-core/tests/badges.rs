@@ -123,9 +123,15 @@ fn an_operator_awards_a_badge_once_while_it_holds_and_again_after_it_lapsed() {
     given_badges(&held)
         .when(award("b2", "ambassador", t(2026, 8, 31)))
         .then_rejected("badge_held");
-    given_badges(&held)
+    let mut later = given_badges(&held);
+    later.now = t(2026, 9, 1);
+    later
         .when(award("b2", "ambassador", t(2026, 9, 1)))
         .then_events();
+    // Dated past the validity while it still holds today: refused.
+    given_badges(&held)
+        .when(award("b2", "ambassador", t(2026, 9, 1)))
+        .then_rejected("badge_held");
     given_badges(&held)
         .when(award("b1", "ambassador", t(2026, 3, 1)))
         .then_duplicate();
@@ -156,4 +162,15 @@ fn a_badge_for_an_unknown_tier_is_an_invalid_program() {
         }),
     }];
     assert!(def.validate().unwrap_err().contains("unknown tier"));
+}
+
+#[test]
+fn jumping_past_a_tier_reaches_it() {
+    let out = given_badges(&[enroll()]).when(purchase("t1", "2500", t(2026, 2, 1)));
+    let events = out.then_events();
+    assert!(matches!(body(events, 1), EventBody::TierChanged { to_tier, .. } if to_tier == "Gold"));
+    assert!(
+        matches!(body(events, 2), EventBody::BadgeAwarded { badge, .. } if badge == "silver-club"),
+        "Bronze straight to Gold passes Silver"
+    );
 }

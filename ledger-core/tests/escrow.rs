@@ -154,7 +154,7 @@ fn unenrolling_drops_escrowed_lots_with_the_account() {
         ledger_core::MemberStatus::Unenrolled,
         t(2026, 2, 5),
     ));
-    match body(out.then_events(), 0) {
+    match body(out.then_events(), 1) {
         EventBody::PointsForfeited {
             currency,
             points,
@@ -175,4 +175,53 @@ fn escrow_windows_are_validated() {
     let mut def = program().definition;
     def.currencies[0].pending_days = Some(0);
     assert!(def.validate().unwrap_err().contains("pending_days"));
+}
+
+#[test]
+fn escrow_must_end_before_fixed_expiry() {
+    let mut def = program().definition;
+    def.currencies[0].pending_days = Some(365);
+    assert!(def
+        .validate()
+        .unwrap_err()
+        .contains("before its lots expire"));
+}
+
+#[test]
+fn a_released_activity_credit_gets_a_deadline_when_none_is_left() {
+    // MILES expire 6 months after activity; here they are escrowed 10 days.
+    let mut s = escrowed(&[enroll()]);
+    s.program
+        .definition
+        .currencies
+        .iter_mut()
+        .find(|c| c.code == "MILES")
+        .unwrap()
+        .pending_days = Some(10);
+    for c in [
+        credit("m0", "MILES", "50", None, t(2026, 1, 1)),
+        release(t(2026, 1, 12)),
+        credit("m1", "MILES", "100", None, t(2026, 2, 1)),
+        // m0's lot lapses with the deadline (Aug 1); m1 is still pending.
+        expire(t(2026, 8, 2)),
+    ] {
+        let events = s.decide(&c).unwrap();
+        s.fold(&events);
+    }
+    assert_eq!(
+        s.member
+            .as_ref()
+            .unwrap()
+            .book("MILES")
+            .unwrap()
+            .activity_expires_at,
+        None
+    );
+    let out = s.when(release(t(2026, 9, 2)));
+    let member = out.member.as_ref().unwrap();
+    assert_eq!(
+        member.book("MILES").unwrap().activity_expires_at,
+        Some(t(2027, 3, 2)),
+        "six months from the release, so the points can lapse"
+    );
 }

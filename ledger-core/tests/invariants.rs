@@ -1026,6 +1026,13 @@ fn check_balances_after_match_the_state(trace: &Trace) -> Result<(), TestCaseErr
                 );
                 prop_assert_eq!(b.arrears, book.arrears, "{}: {} arrears", at, b.currency);
                 prop_assert_eq!(
+                    b.pending,
+                    book.pending_total(),
+                    "{}: {} pending",
+                    at,
+                    b.currency
+                );
+                prop_assert_eq!(
                     b.activity_expires_at,
                     book.activity_expires_at,
                     "{}: {} activity expiry",
@@ -1035,8 +1042,17 @@ fn check_balances_after_match_the_state(trace: &Trace) -> Result<(), TestCaseErr
             }
             for code in CURRENCIES {
                 let (was, is) = (previous.book_or_default(code), m.book_or_default(code));
-                let moved = (was.available(), was.arrears, was.activity_expires_at)
-                    != (is.available(), is.arrears, is.activity_expires_at);
+                let moved = (
+                    was.available(),
+                    was.arrears,
+                    was.pending_total(),
+                    was.activity_expires_at,
+                ) != (
+                    is.available(),
+                    is.arrears,
+                    is.pending_total(),
+                    is.activity_expires_at,
+                );
                 prop_assert!(
                     !moved || listed.contains(code),
                     "{}: {} moved, not listed",

@@ -85,9 +85,13 @@ fn unenrolling_forfeits_every_open_lot_by_explicit_events_then_closes_the_accoun
     assert_eq!(
         events.len(),
         3,
-        "POINTS and STATUS forfeited, then the status"
+        "the status, then POINTS and STATUS forfeited"
     );
-    match body(events, 0) {
+    assert!(matches!(
+        body(events, 0),
+        EventBody::MemberStatusChanged { to: Unenrolled, .. }
+    ));
+    match body(events, 1) {
         EventBody::PointsForfeited {
             currency,
             points,
@@ -104,12 +108,8 @@ fn unenrolling_forfeits_every_open_lot_by_explicit_events_then_closes_the_accoun
         other => panic!("{other:?}"),
     }
     assert!(
-        matches!(body(events, 1), EventBody::PointsForfeited { currency, .. } if currency == "STATUS")
+        matches!(body(events, 2), EventBody::PointsForfeited { currency, .. } if currency == "STATUS")
     );
-    assert!(matches!(
-        body(events, 2),
-        EventBody::MemberStatusChanged { to: Unenrolled, .. }
-    ));
     assert_eq!(out.available("POINTS"), dec("0"));
     assert_eq!(out.status(), Some(Unenrolled));
 }
@@ -228,5 +228,22 @@ fn an_adjustment_needs_an_actor_a_reason_and_non_zero_points() {
 fn an_adjustment_cannot_be_cancelled_only_adjusted_back() {
     given(&[enroll(), adjust("a1", "POINTS", "10", t(2026, 3, 1))])
         .when(cancel("c1", "a1", t(2026, 3, 2)))
+        .then_rejected("invalid_request");
+}
+
+#[test]
+fn business_times_stay_within_the_years_the_log_can_write() {
+    given(&[enroll()])
+        .when(purchase("t1", "10", t(9001, 1, 1)))
+        .then_rejected("invalid_request");
+    given(&[enroll()])
+        .when(expire(t(1969, 12, 31)))
+        .then_rejected("invalid_request");
+}
+
+#[test]
+fn run_transaction_ids_are_reserved() {
+    given(&[enroll()])
+        .when(purchase("release:2026-03-01", "10", t(2026, 3, 1)))
         .then_rejected("invalid_request");
 }

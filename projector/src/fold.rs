@@ -242,14 +242,27 @@ impl MemberFold<'_, '_> {
                 self.balance(currency, |b| b.redeemed += *points)?;
                 self.debit_lots(lots_consumed, Some(Figure::Redeemed))?;
             }
+            // Breakage: expiry, the qualifying reset and forfeiture alike.
             EventBody::PointsExpired {
                 currency,
                 points,
-                lots_expired,
+                lots_expired: lots,
+                ..
+            }
+            | EventBody::QualifyingReset {
+                currency,
+                points,
+                lots_reset: lots,
+                ..
+            }
+            | EventBody::PointsForfeited {
+                currency,
+                points,
+                lots_forfeited: lots,
                 ..
             } => {
                 self.balance(currency, |b| b.expired += *points)?;
-                self.debit_lots(lots_expired, Some(Figure::Expired))?;
+                self.debit_lots(lots, Some(Figure::Expired))?;
             }
             EventBody::AccrualCancelled { reversals, .. } => {
                 for r in reversals {
@@ -296,15 +309,6 @@ impl MemberFold<'_, '_> {
                 }
                 *stats.members_by_tier.entry(to_tier.clone()).or_default() += 1;
             }
-            EventBody::QualifyingReset {
-                currency,
-                points,
-                lots_reset,
-                ..
-            } => {
-                self.balance(currency, |b| b.expired += *points)?;
-                self.debit_lots(lots_reset, Some(Figure::Expired))?;
-            }
             EventBody::MemberStatusChanged { from, to, .. } => {
                 if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
                     view.status = to.as_str().to_string();
@@ -314,15 +318,6 @@ impl MemberFold<'_, '_> {
                     *n = n.saturating_sub(1);
                 }
                 *by_status.entry(to.as_str().to_string()).or_default() += 1;
-            }
-            EventBody::PointsForfeited {
-                currency,
-                points,
-                lots_forfeited,
-                ..
-            } => {
-                self.balance(currency, |b| b.expired += *points)?;
-                self.debit_lots(lots_forfeited, Some(Figure::Expired))?;
             }
             EventBody::PointsAdjusted {
                 currency,

@@ -148,6 +148,9 @@ impl EventLog for KafkaLog {
         let mut offsets = Vec::with_capacity(pending.len());
         for delivery in pending {
             match delivery.await {
+                // After a broker restart, a resent batch the broker already
+                // had is acknowledged (DuplicateSequenceNumber) with offset -1.
+                Ok(Ok(d)) if d.offset < 0 => return Err(LogError::OffsetUnknown(partition)),
                 Ok(Ok(d)) => offsets.push(d.offset as u64),
                 Ok(Err((e, _))) => return Err(kafka_err(e)),
                 Err(_) => return Err(LogError::Closed),

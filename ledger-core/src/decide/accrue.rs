@@ -27,7 +27,8 @@ pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
             continue;
         };
         let book = scratch.book(ctx.member, code);
-        if let Some(days) = pending_days(ctx, currency, &rules) {
+        let escrow = pending_days(ctx, currency, &rules).filter(|_| points > Decimal::ZERO);
+        if let Some(days) = escrow {
             let lot = new_lot(
                 currency,
                 &a.transaction_id,
@@ -122,6 +123,15 @@ pub(super) fn new_lot(
             .then(|| add_months(earned_at, currency.expiry.months.unwrap_or(0))),
         partner_id,
         earned_at,
+    }
+}
+
+/// Activity-based expiry for a credit that is not member activity (a
+/// release, an adjustment): a deadline from `at` only when there is none,
+/// so the points can lapse.
+pub(super) fn ensure_activity(book: &mut CurrencyBook, currency: &CurrencyDef, at: Time) {
+    if book.activity_expires_at.is_none() {
+        extend_activity(book, currency, at);
     }
 }
 

@@ -3,7 +3,7 @@
 //! to lift the tier); a debit consumes lots oldest-expiring first and may
 //! not take more than is available.
 
-use super::accrue::new_lot;
+use super::accrue::{ensure_activity, new_lot};
 use super::context::{Context, Scratch};
 use super::tier::upgrade;
 use crate::command::Adjustment;
@@ -27,6 +27,7 @@ pub(crate) fn adjust(ctx: &Context, a: &Adjustment) -> Result<Vec<Event>, Reject
         if let Some(lot) = &lot {
             book.open(lot.clone());
         }
+        ensure_activity(book, currency, a.occurred_at);
         (settled, lot, Vec::new())
     } else {
         let wanted = -a.points;

@@ -1,5 +1,5 @@
 //! Badges: awarded by an operator, or automatically when a command's events
-//! reach a milestone (the first redemption, an upgrade into a tier). An
+//! reach a milestone (the first redemption, an upgrade to or past a tier). An
 //! award lasts `valid_months` (forever when absent); a badge still held is
 //! not awarded again.
 
@@ -19,7 +19,7 @@ pub(crate) fn award(
     let Some(def) = ctx.program.definition.badge(badge) else {
         return Err(Rejection::invalid(format!("unknown badge {badge}")));
     };
-    if ctx.member.holds_badge(badge, occurred_at) {
+    if ctx.member.holds_badge(badge, occurred_at) || ctx.member.holds_badge(badge, ctx.now) {
         return Err(Rejection::BadgeHeld(badge.to_string()));
     }
     Ok(vec![awarded(
@@ -70,8 +70,10 @@ fn reaches(ctx: &Context, milestone: &Milestone, event: &Event) -> bool {
                 from_tier, to_tier, ..
             },
         ) => {
+            // Reached when passed too: Bronze straight to Gold reaches Silver.
             let rank = |t: &str| def.tier_index(t);
-            to_tier == tier && rank(to_tier) > rank(from_tier)
+            let goal = rank(tier);
+            rank(from_tier) < goal && rank(to_tier) >= goal
         }
         _ => false,
     }

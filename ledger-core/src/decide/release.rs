@@ -2,6 +2,7 @@
 //! spendable. Released points pay arrears first, like any credit, and a
 //! released qualifying credit can lift the tier.
 
+use super::accrue::ensure_activity;
 use super::context::{Context, Scratch};
 use super::tier::upgrade;
 use crate::event::{Event, EventBody, Lot, LotDebit};
@@ -25,6 +26,9 @@ pub(crate) fn release(ctx: &Context, as_of: Time) -> Vec<Event> {
         book.arrears -= arrears_settled;
         for lot in &lots_opened {
             book.open(lot.clone());
+        }
+        if let Some(currency) = ctx.program.definition.currency(code) {
+            ensure_activity(book, currency, as_of);
         }
         events.push(ctx.event(
             &transaction_id,

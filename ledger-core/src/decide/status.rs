@@ -22,11 +22,9 @@ pub(crate) fn change(
             to,
         });
     }
-    let mut events = Vec::new();
-    if to == MemberStatus::Unenrolled {
-        events.extend(forfeit(ctx, transaction_id, occurred_at));
-    }
-    events.push(ctx.event(
+    // The status change comes first: it records the transaction's journal,
+    // which a retry's receipt reads the whole group by.
+    let mut events = vec![ctx.event(
         transaction_id,
         occurred_at,
         EventBody::MemberStatusChanged {
@@ -34,7 +32,10 @@ pub(crate) fn change(
             to,
             reason: reason.to_string(),
         },
-    ));
+    )];
+    if to == MemberStatus::Unenrolled {
+        events.extend(forfeit(ctx, transaction_id, occurred_at));
+    }
     Ok(events)
 }
 

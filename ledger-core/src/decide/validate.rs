@@ -5,7 +5,10 @@ use crate::command::{Accrual, MemberCommand};
 use crate::ids::{valid_text, valid_transaction_id};
 use crate::numbers::positive_with_scale;
 use crate::program::{CurrencyKind, Program};
-use crate::{Decimal, Rejection};
+use crate::{Datelike, Decimal, Rejection};
+
+/// Runs name their events `<run>:<as_of>`; clients may not take those ids.
+const RUN_PREFIXES: [&str; 3] = ["expire:", "assess:", "release:"];
 
 pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), Rejection> {
     if let Some(tx) = command.transaction_id() {
@@ -14,7 +17,14 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
                 "transaction_id must be 1-128 characters without control characters",
             ));
         }
+        if RUN_PREFIXES.iter().any(|p| tx.starts_with(p)) {
+            return Err(Rejection::invalid(format!(
+                "transaction_id may not start with {}",
+                RUN_PREFIXES.join(", ")
+            )));
+        }
     }
+    business_time(command)?;
     match command {
         MemberCommand::Enroll { channel, .. } => text("channel", channel.as_deref()),
         MemberCommand::Accrue(a) => accrual(program, a),
@@ -117,6 +127,31 @@ fn partner(program: &Program, partner_id: Option<&str>) -> Result<(), Rejection>
             Err(Rejection::invalid(format!("unknown partner {id}")))
         }
         _ => Ok(()),
+    }
+}
+
+/// Business times stay within years 1970-9000, so every date derived from
+/// them (expiry, escrow, badge validity) stays within the log's text form.
+fn business_time(command: &MemberCommand) -> Result<(), Rejection> {
+    let at = match command {
+        MemberCommand::Enroll { enrolled_at, .. } => *enrolled_at,
+        MemberCommand::Accrue(a) => a.occurred_at,
+        MemberCommand::Adjust(a) => a.occurred_at,
+        MemberCommand::Redeem { occurred_at, .. }
+        | MemberCommand::Cancel { occurred_at, .. }
+        | MemberCommand::ChangeStatus { occurred_at, .. }
+        | MemberCommand::AwardBadge { occurred_at, .. } => *occurred_at,
+        MemberCommand::Expire { as_of }
+        | MemberCommand::AssessTier { as_of }
+        | MemberCommand::Release { as_of } => *as_of,
+        MemberCommand::ChangeTier { .. } => return Ok(()),
+    };
+    if (1970..=9000).contains(&at.year()) {
+        Ok(())
+    } else {
+        Err(Rejection::invalid(
+            "times must be within the years 1970-9000",
+        ))
     }
 }
 
