@@ -82,14 +82,28 @@ impl CurrencyBook {
             .collect()
     }
 
-    /// Takes recorded debits out of the escrowed lots; emptied ones go.
-    pub fn debit_pending(&mut self, debits: &[LotDebit]) {
-        for d in debits {
-            if let Some(p) = self.pending.iter_mut().find(|p| p.lot.lot_id == d.lot_id) {
-                p.lot.points -= d.points;
-            }
+    /// Points still escrowed in lot `lot_id`.
+    pub fn pending_in(&self, lot_id: &str) -> Decimal {
+        self.pending
+            .iter()
+            .filter(|p| p.lot.lot_id == lot_id)
+            .map(|p| p.lot.points)
+            .sum()
+    }
+
+    /// Takes `points` out of escrowed lot `lot_id`; an emptied lot goes.
+    pub fn withdraw_pending(&mut self, lot_id: &str, points: Decimal) {
+        if let Some(p) = self.pending.iter_mut().find(|p| p.lot.lot_id == lot_id) {
+            p.lot.points -= points;
         }
         self.pending.retain(|p| p.lot.points > Decimal::ZERO);
+    }
+
+    /// Takes recorded debits out of the escrowed lots.
+    pub fn debit_pending(&mut self, debits: &[LotDebit]) {
+        for d in debits {
+            self.withdraw_pending(&d.lot_id, d.points);
+        }
     }
 
     /// Splits a credit into (arrears settled, rest for a lot).

@@ -226,14 +226,7 @@ impl Member {
             } => {
                 for r in reversals {
                     let book = self.book_mut(&r.currency);
-                    if let Some(p) = book
-                        .pending
-                        .iter_mut()
-                        .find(|p| p.lot.lot_id == lot_id(cancels, &r.currency))
-                    {
-                        p.lot.points -= r.pending_reversed;
-                    }
-                    book.pending.retain(|p| p.lot.points > Decimal::ZERO);
+                    book.withdraw_pending(&lot_id(cancels, &r.currency), r.pending_reversed);
                     book.debit(&r.lots_debited);
                     book.arrears += r.arrears_created;
                     book.earned -= r.points - r.pending_reversed;

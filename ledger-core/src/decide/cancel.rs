@@ -44,18 +44,11 @@ pub(crate) fn cancel(
                 let book = scratch.book(ctx.member, code);
                 let own = lot_id(cancels, code);
                 // A credit still in escrow is simply withdrawn.
-                let pending = book
-                    .pending
-                    .iter()
-                    .find(|p| p.lot.lot_id == own)
-                    .map_or(Decimal::ZERO, |p| p.lot.points.min(points));
+                let pending = book.pending_in(&own).min(points);
                 let (lots_debited, arrears_created) = book.plan_debit(points - pending, Some(&own));
                 book.debit(&lots_debited);
                 book.arrears += arrears_created;
-                for p in book.pending.iter_mut().filter(|p| p.lot.lot_id == own) {
-                    p.lot.points -= pending;
-                }
-                book.pending.retain(|p| p.lot.points > Decimal::ZERO);
+                book.withdraw_pending(&own, pending);
                 reversals.push(CreditReversal {
                     currency: code.clone(),
                     points,
