@@ -1,9 +1,14 @@
 //! `loyalty simulate`: realistic traffic through the real command path.
 //!
-//! N members enroll, then over D simulated days they shop (in store and in
-//! the app, sometimes at the partner hotel), redeem, return purchases
-//! (cancellations); month ends run expiry and year ends run tier assessment.
-//! Prints commands/s, events/s and the projector's lag at the end.
+//! N members enroll, then over D simulated days they shop (in store, in the
+//! app, on the web with a 30-day return window held in escrow, sneakers
+//! under a promotion, sometimes at the partner hotel), preview accruals with
+//! a dry run, redeem (Silver and Gold may go below zero), buy vouchers with
+//! points and spend them, return purchases (cancellations); operators adjust
+//! balances, award badges, suspend and reactivate members, and on day 10 put
+//! a new promotion (a new program version). Sundays run the release of
+//! escrowed points, month ends the expiry (points and vouchers) and year ends
+//! the tier assessment. Prints commands/s, events/s and the projector's lag.
 
 use anyhow::Context;
 use chrono::{Duration as Days, TimeZone, Utc};
@@ -105,13 +110,17 @@ struct Client {
 
 impl Client {
     async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.send(reqwest::Method::POST, path, body).await
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
         let resp = self
             .http
-            .post(format!("{}{}", self.base, path))
+            .request(method.clone(), format!("{}{}", self.base, path))
             .json(&body)
             .send()
             .await
-            .with_context(|| format!("POST {path}"))?;
+            .with_context(|| format!("{method} {path}"))?;
         let status = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         anyhow::ensure!(status < 500, "server error {status} on {path}: {body}");
@@ -158,12 +167,18 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     bar.inc(1);
     for day in 0..args.days {
         let today = start + Days::days(i64::from(day));
+        if day == 10 {
+            put_flash_sale(&client, today).await?;
+        }
         for_each_member(&args, &members, |i, m, seed| {
             let c = client.clone();
             async move { member_day(&c, &m, today, day, i, seed).await }
         })
         .await?;
         let tomorrow = today + Days::days(1);
+        if tomorrow.format("%u").to_string() == "1" {
+            client.post("/releases", json!({"as_of": tomorrow})).await?;
+        }
         if tomorrow.format("%d").to_string() == "01" {
             client
                 .post("/expirations", json!({"as_of": tomorrow}))
@@ -221,6 +236,19 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A three-day flash sale put on day 10: a new version of the program.
+async fn put_flash_sale(c: &Client, today: Time) -> anyhow::Result<()> {
+    c.send(
+        reqwest::Method::PUT,
+        "/promotions/flash-sale",
+        json!({"name": "Flash sale: +250 POINTS over 50 USD",
+               "when": {"from": today, "until": today + Days::days(3), "min_amount": "50"},
+               "reward": {"kind": "bonus", "points": {"POINTS": "250"}}}),
+    )
+    .await
+    .map(|_| ())
+}
+
 /// Runs `f` for every member with bounded concurrency.
 async fn for_each_member<F, Fut>(
     args: &SimulateArgs,
@@ -267,16 +295,18 @@ async fn member_day(
     let path = format!("/members/{member}");
     let at = today + Days::minutes(rng.random_range(8 * 60..22 * 60));
     if rng.random_bool(0.15) {
-        let channel = if rng.random_bool(0.4) { "app" } else { "store" };
+        let channel = ["app", "store", "store", "web"][rng.random_range(0..4)];
         let cents: u32 = rng.random_range(1_000..25_000);
         let amount = format!("{}.{:02}", cents / 100, cents % 100);
         let tx = format!("{member}-d{day}-buy");
-        c.post(
-            &format!("{path}/accruals"),
-            json!({"transaction_id": tx, "occurred_at": at, "amount": amount, "channel": channel,
-                   "product_category": if rng.random_bool(0.5) { "running" } else { "lifestyle" }}),
-        )
-        .await?;
+        let category = ["running", "lifestyle", "sneakers"][rng.random_range(0..3)];
+        let purchase = json!({"transaction_id": tx, "occurred_at": at, "amount": amount,
+                              "channel": channel, "product_category": category});
+        if rng.random_bool(0.1) {
+            c.post(&format!("{path}/accruals/simulate"), purchase.clone())
+                .await?;
+        }
+        c.post(&format!("{path}/accruals"), purchase).await?;
         if rng.random_bool(0.05) {
             c.post(
                 &format!("{path}/cancellations"),
@@ -299,6 +329,59 @@ async fn member_day(
             &format!("{path}/redemptions"),
             json!({"transaction_id": tx, "occurred_at": at + Days::hours(2), "currency": "POINTS",
                    "points": (rng.random_range(1..20) * 250).to_string()}),
+        )
+        .await?;
+    }
+    if rng.random_bool(0.02) {
+        let tx = format!("{member}-d{day}-voucher");
+        c.post(
+            &format!("{path}/vouchers"),
+            json!({"transaction_id": tx, "voucher": "ten-off", "occurred_at": at + Days::hours(3),
+                   "reason": "reward shop", "paid": true}),
+        )
+        .await?;
+        let voucher = format!("{tx}:ten-off");
+        c.post(
+            &format!("{path}/vouchers/{voucher}/redemptions"),
+            json!({"transaction_id": format!("{tx}-use"), "occurred_at": at + Days::hours(4), "amount": "4"}),
+        )
+        .await?;
+    }
+    operator_day(c, member, at, day, index).await
+}
+
+/// What operators do: adjustments, badges, suspensions and reactivations,
+/// and the odd manual tier change.
+async fn operator_day(
+    c: &Client,
+    member: &str,
+    at: Time,
+    day: u32,
+    index: usize,
+) -> anyhow::Result<()> {
+    let path = format!("/members/{member}");
+    if index.is_multiple_of(41) && day % 20 == 5 {
+        c.post(
+            &format!("{path}/adjustments"),
+            json!({"transaction_id": format!("{member}-d{day}-adjust"), "occurred_at": at,
+                   "currency": "POINTS", "points": "150", "actor": "agent-7", "reason": "late delivery"}),
+        )
+        .await?;
+    }
+    if index.is_multiple_of(59) && day == 20 {
+        c.post(
+            &format!("{path}/badges"),
+            json!({"transaction_id": format!("{member}-d{day}-badge"), "badge": "ambassador",
+                   "occurred_at": at, "reason": "community run host"}),
+        )
+        .await?;
+    }
+    if index.is_multiple_of(53) && (day == 12 || day == 19) {
+        let status = if day == 12 { "suspended" } else { "active" };
+        c.post(
+            &format!("{path}/status-changes"),
+            json!({"transaction_id": format!("{member}-d{day}-status"), "status": status,
+                   "occurred_at": at, "reason": "chargeback review"}),
         )
         .await?;
     }

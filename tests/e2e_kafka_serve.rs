@@ -128,8 +128,8 @@ async fn a_plain_consumer_decodes_the_events_topic() {
     }
     assert_eq!(decoded, total, "{types:?}");
     assert_eq!(
-        accrued, 5,
-        "pos-1, hotel-1, pos-2, cy-1 and sale-1; rejected and retried ones wrote nothing"
+        accrued, 6,
+        "pos-1, hotel-1, pos-2, cy-1, sale-1 and eve-1; dry runs, rejected and retried ones wrote nothing"
     );
     for t in [
         "ProgramDefined",
@@ -145,6 +145,9 @@ async fn a_plain_consumer_decodes_the_events_topic() {
         "PointsAdjusted",
         "BadgeAwarded",
         "PointsReleased",
+        "VoucherIssued",
+        "VoucherRedeemed",
+        "VoucherReserved",
     ] {
         assert!(types.contains(t), "{t} missing from {types:?}");
     }

@@ -6,7 +6,7 @@ use crate::error::CommandError;
 use crate::service::{apply_member, took_effect, CommandService, Landing};
 use event_log::Positions;
 use ledger_core::event::EventBody;
-use ledger_core::{decide, Decimal, Decision, MemberCommand, Rejection};
+use ledger_core::{decide, Decimal, Decision, MemberCommand};
 use std::collections::BTreeMap;
 use tracing::{info, info_span, Instrument};
 
@@ -34,9 +34,7 @@ impl CommandService {
     ) -> Result<RunSummary, CommandError> {
         let span = info_span!("program_run", program = program_id, run = ?command);
         async {
-            let program = self
-                .program(program_id)
-                .ok_or_else(|| Rejection::ProgramNotFound(program_id.to_string()))?;
+            let program = self.program_for(program_id, &command, self.clock.now())?;
             let prefix = account_key(program_id, "");
             let mut summary = RunSummary::default();
             for (partition, lock) in self.partitions.iter().enumerate() {

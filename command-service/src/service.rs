@@ -7,9 +7,10 @@ use crate::outcome::Outcome;
 use crate::rebuild::{catch_up, read_range, rebuild_partition, replay};
 use crate::state::{Account, PartitionState, ProgramAccount};
 use event_log::EventLog;
+use ledger_core::command::Accrual;
+use ledger_core::decide::{decide_program_edit, earnings, Earnings, ProgramEdit};
 use ledger_core::{
-    decide, decide_program, Decision, Event, Member, MemberCommand, Program, ProgramDefinition,
-    Rejection,
+    decide, Decision, Event, Member, MemberCommand, Program, ProgramDefinition, Rejection, Time,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
@@ -147,10 +148,26 @@ impl CommandService {
         &self.log
     }
 
-    /// The program version in force, if the program exists.
+    /// The program's latest version, if the program exists.
     pub fn program(&self, program_id: &str) -> Option<Arc<Program>> {
         let programs = self.programs.read().unwrap_or_else(|e| e.into_inner());
-        programs.get(program_id)?.current.clone()
+        programs.get(program_id)?.state.current().cloned()
+    }
+
+    /// The program version that decides `command`: the one in force at its
+    /// business time.
+    pub fn program_for(
+        &self,
+        program_id: &str,
+        command: &MemberCommand,
+        now: Time,
+    ) -> Result<Arc<Program>, Rejection> {
+        let programs = self.programs.read().unwrap_or_else(|e| e.into_inner());
+        programs
+            .get(program_id)
+            .and_then(|p| p.state.for_command(command, now))
+            .cloned()
+            .ok_or_else(|| Rejection::ProgramNotFound(program_id.to_string()))
     }
 
     /// Ids of all programs.
@@ -164,6 +181,18 @@ impl CommandService {
         &self,
         program_id: &str,
         definition: ProgramDefinition,
+    ) -> Result<(Arc<Program>, Outcome), CommandError> {
+        self.edit_program(program_id, ProgramEdit::Define(definition))
+            .await
+    }
+
+    /// Edits a program into its next version, decided on the latest version
+    /// under the program partition's lock (so concurrent edits never lose
+    /// one another).
+    pub async fn edit_program(
+        &self,
+        program_id: &str,
+        edit: ProgramEdit,
     ) -> Result<(Arc<Program>, Outcome), CommandError> {
         let span = info_span!("define_program", program = program_id);
         async {
@@ -183,7 +212,7 @@ impl CommandService {
                         .unwrap_or_default()
                 };
                 let now = self.clock.now();
-                let events = decide_program(&state, program_id, definition.clone(), now)?;
+                let events = decide_program_edit(&state, program_id, edit.clone(), now)?;
                 let offsets = self
                     .append(
                         partition,
@@ -243,9 +272,7 @@ impl CommandService {
             kind = command_kind(&command)
         );
         async {
-            let program = self
-                .program(program_id)
-                .ok_or_else(|| Rejection::ProgramNotFound(program_id.to_string()))?;
+            self.program_for(program_id, &command, self.clock.now())?;
             let key = account_key(program_id, member_id);
             let partition = self.log.partition_for(&key);
             let mut part = self.partitions[partition as usize].lock().await;
@@ -256,6 +283,7 @@ impl CommandService {
                 }
                 let account = part.members.get(&key);
                 let now = self.clock.now();
+                let program = self.program_for(program_id, &command, now)?;
                 let events = match decide(
                     account.map(|a| &a.member),
                     &program,
@@ -308,6 +336,45 @@ impl CommandService {
                     tier,
                 });
             }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Decides an accrual without writing it: the events it would produce
+    /// now and what earned what (promotions that did not apply, with why).
+    pub async fn simulate(
+        &self,
+        program_id: &str,
+        member_id: &str,
+        accrual: Accrual,
+    ) -> Result<Simulation, CommandError> {
+        let span = info_span!("simulate", program = program_id, member = member_id);
+        async {
+            let command = MemberCommand::Accrue(accrual.clone());
+            let now = self.clock.now();
+            let program = self.program_for(program_id, &command, now)?;
+            let key = account_key(program_id, member_id);
+            let partition = self.log.partition_for(&key);
+            let part = self.partitions[partition as usize].lock().await;
+            if !part.owned {
+                return Err(CommandError::NotOwner { partition });
+            }
+            let account = part
+                .members
+                .get(&key)
+                .ok_or_else(|| Rejection::MemberNotFound(member_id.to_string()))?;
+            let events = match decide(Some(&account.member), &program, member_id, &command, now)? {
+                Decision::Events(events) => events,
+                Decision::Duplicate => Vec::new(),
+            };
+            Ok(Simulation {
+                earnings: earnings(&program, &account.member, &accrual),
+                duplicate: events.is_empty(),
+                tier: account.member.tier.clone(),
+                events,
+                program_version: program.version,
+            })
         }
         .instrument(span)
         .await
@@ -388,6 +455,17 @@ fn superseded(attempt: &mut usize, partition: u32) -> Result<(), CommandError> {
     Ok(())
 }
 
+/// What an accrual would do, decided but not written.
+pub struct Simulation {
+    pub events: Vec<Event>,
+    pub earnings: Earnings,
+    /// The transaction id was already used: nothing would be written.
+    pub duplicate: bool,
+    /// The member's tier before the accrual.
+    pub tier: Option<String>,
+    pub program_version: u32,
+}
+
 /// Folds a program event into its program account.
 pub(crate) fn apply_program(account: &mut ProgramAccount, program_id: &str, event: &Event) {
     let ledger_core::EventBody::ProgramDefined {
@@ -403,7 +481,6 @@ pub(crate) fn apply_program(account: &mut ProgramAccount, program_id: &str, even
         defined_at: event.occurred_at,
         definition: definition.clone(),
     };
-    account.current = Some(Arc::new(program.clone()));
     account.state.apply(program);
     account.sequence += 1;
 }
@@ -456,6 +533,8 @@ fn command_kind(c: &MemberCommand) -> &'static str {
         MemberCommand::ChangeStatus { .. } => "change_status",
         MemberCommand::Adjust(_) => "adjust",
         MemberCommand::AwardBadge { .. } => "award_badge",
+        MemberCommand::IssueVoucher { .. } => "issue_voucher",
+        MemberCommand::UseVoucher(_) => "use_voucher",
         MemberCommand::Expire { .. } => "expire",
         MemberCommand::AssessTier { .. } => "assess_tier",
         MemberCommand::Release { .. } => "release",

@@ -1,9 +1,8 @@
 //! In-memory account state of the command side, one map per partition.
 
 use ledger_core::sequence::OpenGroup;
-use ledger_core::{Event, Member, Program, ProgramState};
+use ledger_core::{Event, Member, ProgramState};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// A member account as the writer knows it.
 #[derive(Debug)]
@@ -20,7 +19,6 @@ pub struct Account {
 #[derive(Debug, Default)]
 pub struct ProgramAccount {
     pub state: ProgramState,
-    pub current: Option<Arc<Program>>,
     pub sequence: u64,
     /// A group of program events begun on the log but not yet whole.
     pub open: Option<OpenGroup<(u64, Event)>>,

@@ -3,6 +3,7 @@
 //! account, sequence, recorded_at) come from the writer as [`EnvelopeMeta`].
 
 use crate::event::*;
+use crate::voucher::VoucherValue;
 use crate::member::{MemberStatus, MemberType};
 use crate::numbers::{parse as parse_dec, text};
 use crate::time::{format, format_opt, parse as parse_time};
@@ -237,11 +238,13 @@ fn body_to_proto(body: &EventBody) -> Body {
             enrolled_at,
             channel,
             tier,
+            benefits,
         } => Body::MemberEnrolled(pb::MemberEnrolled {
             member_type: member_type.as_str().to_string(),
             enrolled_at: format(enrolled_at),
             channel: channel.clone(),
             tier: opt(tier),
+            benefits: benefits.clone(),
         }),
         EventBody::PointsAccrued {
             amount,
@@ -250,6 +253,7 @@ fn body_to_proto(body: &EventBody) -> Body {
             partner_id,
             credits,
             rules,
+            promotions,
             balances_after,
         } => Body::PointsAccrued(pb::PointsAccrued {
             amount: amount.map(text).unwrap_or_default(),
@@ -275,6 +279,15 @@ fn body_to_proto(body: &EventBody) -> Body {
                     points: text(r.points),
                 })
                 .collect(),
+            promotions: promotions
+                .iter()
+                .map(|p| pb::PromotionContribution {
+                    promotion_id: p.promotion_id.clone(),
+                    version: p.version,
+                    currency: p.currency.clone(),
+                    points: text(p.points),
+                })
+                .collect(),
             balances_after: balances_to(balances_after),
         }),
         EventBody::PointsRedeemed {
@@ -282,6 +295,7 @@ fn body_to_proto(body: &EventBody) -> Body {
             points,
             partner_id,
             lots_consumed,
+            arrears_created,
             balances_after,
         } => Body::PointsRedeemed(pb::PointsRedeemed {
             currency: currency.clone(),
@@ -289,6 +303,7 @@ fn body_to_proto(body: &EventBody) -> Body {
             partner_id: opt(partner_id),
             lots_consumed: debits_to(lots_consumed),
             balances_after: balances_to(balances_after),
+            arrears_created: text(*arrears_created),
         }),
         EventBody::PointsExpired {
             currency,
@@ -354,6 +369,8 @@ fn body_to_proto(body: &EventBody) -> Body {
             reason,
             qualifying_points,
             period,
+            benefits_granted,
+            benefits_revoked,
         } => Body::TierChanged(pb::TierChanged {
             from_tier: from_tier.clone(),
             to_tier: to_tier.clone(),
@@ -361,6 +378,8 @@ fn body_to_proto(body: &EventBody) -> Body {
             reason: reason.clone(),
             qualifying_points: text(*qualifying_points),
             period: period.map(|p| p.to_string()).unwrap_or_default(),
+            benefits_granted: benefits_granted.clone(),
+            benefits_revoked: benefits_revoked.clone(),
         }),
         EventBody::QualifyingReset {
             currency,
@@ -442,6 +461,77 @@ fn body_to_proto(body: &EventBody) -> Body {
             milestone: opt(milestone),
             valid_until: format_opt(valid_until),
         }),
+        EventBody::VoucherIssued {
+            voucher_id,
+            definition,
+            value,
+            valid_until,
+            source,
+            reason,
+        } => {
+            let (face_value, percent) = match value {
+                VoucherValue::FaceValue { amount } => (text(*amount), String::new()),
+                VoucherValue::Percent { percent } => (String::new(), text(*percent)),
+            };
+            Body::VoucherIssued(pb::VoucherIssued {
+                voucher_id: voucher_id.clone(),
+                definition: definition.clone(),
+                face_value,
+                percent,
+                valid_until: format(valid_until),
+                source: source.clone(),
+                reason: reason.clone(),
+            })
+        }
+        EventBody::VoucherReserved { voucher_id } => Body::VoucherReserved(pb::VoucherReserved {
+            voucher_id: voucher_id.clone(),
+        }),
+        EventBody::VoucherRedeemed {
+            voucher_id,
+            amount,
+            remaining,
+        } => Body::VoucherRedeemed(pb::VoucherRedeemed {
+            voucher_id: voucher_id.clone(),
+            amount: amount.map(text).unwrap_or_default(),
+            remaining: remaining.map(text).unwrap_or_default(),
+        }),
+        EventBody::VoucherCancelled { voucher_id, reason } => {
+            Body::VoucherCancelled(pb::VoucherCancelled {
+                voucher_id: voucher_id.clone(),
+                reason: reason.clone(),
+            })
+        }
+        EventBody::VoucherExpired {
+            voucher_id,
+            remaining,
+        } => Body::VoucherExpired(pb::VoucherExpired {
+            voucher_id: voucher_id.clone(),
+            remaining: remaining.map(text).unwrap_or_default(),
+        }),
+    }
+}
+
+/// An optional decimal: empty text is none.
+fn dec_opt(field: &'static str, s: &str) -> Result<Option<Decimal>, CodecError> {
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        dec(field, s).map(Some)
+    }
+}
+
+fn voucher_value(v: &pb::VoucherIssued) -> Result<VoucherValue, CodecError> {
+    match (v.face_value.is_empty(), v.percent.is_empty()) {
+        (false, true) => Ok(VoucherValue::FaceValue {
+            amount: dec("face_value", &v.face_value)?,
+        }),
+        (true, false) => Ok(VoucherValue::Percent {
+            percent: dec("percent", &v.percent)?,
+        }),
+        _ => Err(CodecError::BadField {
+            field: "face_value",
+            value: format!("{:?} with percent {:?}", v.face_value, v.percent),
+        }),
     }
 }
 
@@ -474,6 +564,7 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
             enrolled_at: time("enrolled_at", &m.enrolled_at)?,
             channel: m.channel.clone(),
             tier: some(&m.tier),
+            benefits: m.benefits.clone(),
         },
         Body::PointsAccrued(a) => EventBody::PointsAccrued {
             amount: if a.amount.is_empty() {
@@ -509,6 +600,18 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
                     })
                 })
                 .collect::<Result<_, CodecError>>()?,
+            promotions: a
+                .promotions
+                .iter()
+                .map(|p| {
+                    Ok(PromotionContribution {
+                        promotion_id: p.promotion_id.clone(),
+                        version: p.version,
+                        currency: p.currency.clone(),
+                        points: dec("promotion.points", &p.points)?,
+                    })
+                })
+                .collect::<Result<_, CodecError>>()?,
             balances_after: balances_from(&a.balances_after)?,
         },
         Body::PointsRedeemed(r) => EventBody::PointsRedeemed {
@@ -516,6 +619,7 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
             points: dec("points", &r.points)?,
             partner_id: some(&r.partner_id),
             lots_consumed: debits_from(&r.lots_consumed)?,
+            arrears_created: dec("arrears_created", &r.arrears_created)?,
             balances_after: balances_from(&r.balances_after)?,
         },
         Body::PointsExpired(e) => EventBody::PointsExpired {
@@ -577,6 +681,8 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
             } else {
                 Some(period(&t.period)?)
             },
+            benefits_granted: t.benefits_granted.clone(),
+            benefits_revoked: t.benefits_revoked.clone(),
         },
         Body::QualifyingReset(q) => EventBody::QualifyingReset {
             currency: q.currency.clone(),
@@ -625,6 +731,30 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
             reason: b.reason.clone(),
             milestone: some(&b.milestone),
             valid_until: time_opt("valid_until", &b.valid_until)?,
+        },
+        Body::VoucherIssued(v) => EventBody::VoucherIssued {
+            voucher_id: v.voucher_id.clone(),
+            definition: v.definition.clone(),
+            value: voucher_value(v)?,
+            valid_until: time("valid_until", &v.valid_until)?,
+            source: v.source.clone(),
+            reason: v.reason.clone(),
+        },
+        Body::VoucherReserved(v) => EventBody::VoucherReserved {
+            voucher_id: v.voucher_id.clone(),
+        },
+        Body::VoucherRedeemed(v) => EventBody::VoucherRedeemed {
+            voucher_id: v.voucher_id.clone(),
+            amount: dec_opt("amount", &v.amount)?,
+            remaining: dec_opt("remaining", &v.remaining)?,
+        },
+        Body::VoucherCancelled(v) => EventBody::VoucherCancelled {
+            voucher_id: v.voucher_id.clone(),
+            reason: v.reason.clone(),
+        },
+        Body::VoucherExpired(v) => EventBody::VoucherExpired {
+            voucher_id: v.voucher_id.clone(),
+            remaining: dec_opt("remaining", &v.remaining)?,
         },
     })
 }

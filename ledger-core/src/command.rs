@@ -50,6 +50,16 @@ pub enum MemberCommand {
         occurred_at: Time,
         reason: String,
     },
+    /// Issue a voucher: an operator's gift, or bought with points (`paid`).
+    IssueVoucher {
+        transaction_id: String,
+        voucher: String,
+        occurred_at: Time,
+        reason: String,
+        paid: bool,
+    },
+    /// Reserve, redeem or cancel a voucher the member holds.
+    UseVoucher(VoucherUse),
     /// Expire what is due as of a time (one member's part of an expiry run).
     Expire {
         as_of: Time,
@@ -88,6 +98,26 @@ pub struct Adjustment {
     pub reason: String,
 }
 
+/// One step in a voucher's life.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VoucherUse {
+    pub transaction_id: String,
+    pub voucher_id: String,
+    pub occurred_at: Time,
+    pub action: VoucherAction,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum VoucherAction {
+    /// Hold it for a checkout in progress.
+    Reserve,
+    /// Use it: `amount` is the face value spent (required for a face-value
+    /// voucher) or the purchase amount a percentage applied to.
+    Redeem { amount: Option<Decimal> },
+    Cancel { reason: String },
+}
+
 /// A command on a program.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
@@ -104,12 +134,34 @@ impl MemberCommand {
             | MemberCommand::Cancel { transaction_id, .. }
             | MemberCommand::ChangeTier { transaction_id, .. }
             | MemberCommand::ChangeStatus { transaction_id, .. }
-            | MemberCommand::AwardBadge { transaction_id, .. } => Some(transaction_id),
+            | MemberCommand::AwardBadge { transaction_id, .. }
+            | MemberCommand::IssueVoucher { transaction_id, .. } => Some(transaction_id),
             MemberCommand::Adjust(a) => Some(&a.transaction_id),
+            MemberCommand::UseVoucher(u) => Some(&u.transaction_id),
             MemberCommand::Enroll { .. }
             | MemberCommand::Expire { .. }
             | MemberCommand::AssessTier { .. }
             | MemberCommand::Release { .. } => None,
+        }
+    }
+
+    /// The business time the command is about (none for a manual tier
+    /// change, which takes effect when decided).
+    pub fn business_time(&self) -> Option<Time> {
+        match self {
+            MemberCommand::Enroll { enrolled_at, .. } => Some(*enrolled_at),
+            MemberCommand::Accrue(a) => Some(a.occurred_at),
+            MemberCommand::Adjust(a) => Some(a.occurred_at),
+            MemberCommand::UseVoucher(u) => Some(u.occurred_at),
+            MemberCommand::Redeem { occurred_at, .. }
+            | MemberCommand::Cancel { occurred_at, .. }
+            | MemberCommand::ChangeStatus { occurred_at, .. }
+            | MemberCommand::AwardBadge { occurred_at, .. }
+            | MemberCommand::IssueVoucher { occurred_at, .. } => Some(*occurred_at),
+            MemberCommand::Expire { as_of }
+            | MemberCommand::AssessTier { as_of }
+            | MemberCommand::Release { as_of } => Some(*as_of),
+            MemberCommand::ChangeTier { .. } => None,
         }
     }
 }

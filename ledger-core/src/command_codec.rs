@@ -1,7 +1,7 @@
 //! Commands from the commands topic (protobuf) into core commands. A command
 //! that cannot be read is an `invalid_request` rejection like any other.
 
-use crate::command::{Accrual, Adjustment, MemberCommand};
+use crate::command::{Accrual, Adjustment, MemberCommand, VoucherAction, VoucherUse};
 use crate::member::{MemberStatus, MemberType};
 use crate::numbers::parse as parse_dec;
 use crate::time::parse as parse_time;
@@ -101,6 +101,36 @@ pub fn member_command(env: &CommandEnvelope, now: Time) -> Result<MemberCommand,
             occurred_at: time("occurred_at", &b.occurred_at)?,
             reason: b.reason.clone(),
         },
+        Pb::IssueVoucher(v) => MemberCommand::IssueVoucher {
+            transaction_id: v.transaction_id.clone(),
+            voucher: v.voucher.clone(),
+            occurred_at: time("occurred_at", &v.occurred_at)?,
+            reason: v.reason.clone(),
+            paid: v.paid,
+        },
+        Pb::UseVoucher(u) => MemberCommand::UseVoucher(VoucherUse {
+            transaction_id: u.transaction_id.clone(),
+            voucher_id: u.voucher_id.clone(),
+            occurred_at: time("occurred_at", &u.occurred_at)?,
+            action: match u.action.as_str() {
+                "reserve" => VoucherAction::Reserve,
+                "redeem" => VoucherAction::Redeem {
+                    amount: if u.amount.is_empty() {
+                        None
+                    } else {
+                        Some(decimal("amount", &u.amount)?)
+                    },
+                },
+                "cancel" => VoucherAction::Cancel {
+                    reason: u.reason.clone(),
+                },
+                other => {
+                    return Err(Rejection::invalid(format!(
+                        "action must be reserve, redeem or cancel, got {other:?}"
+                    )))
+                }
+            },
+        }),
         Pb::Adjust(a) => MemberCommand::Adjust(Adjustment {
             transaction_id: a.transaction_id.clone(),
             occurred_at: time("occurred_at", &a.occurred_at)?,

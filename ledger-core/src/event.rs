@@ -3,6 +3,7 @@
 
 use crate::member::{MemberStatus, MemberType};
 use crate::program::ProgramDefinition;
+use crate::voucher::VoucherValue;
 use crate::{Decimal, Time};
 use serde::Serialize;
 
@@ -29,6 +30,8 @@ pub enum EventBody {
         enrolled_at: Time,
         channel: String,
         tier: Option<String>,
+        /// Benefits of the starting tier.
+        benefits: Vec<String>,
     },
     PointsAccrued {
         amount: Option<Decimal>,
@@ -37,6 +40,8 @@ pub enum EventBody {
         partner_id: Option<String>,
         credits: Vec<Credit>,
         rules: Vec<RuleContribution>,
+        /// Promotion versions that added points.
+        promotions: Vec<PromotionContribution>,
         balances_after: Vec<BalanceAfter>,
     },
     PointsRedeemed {
@@ -44,6 +49,8 @@ pub enum EventBody {
         points: Decimal,
         partner_id: Option<String>,
         lots_consumed: Vec<LotDebit>,
+        /// What no lot covered, within the tier's negative limit: owed.
+        arrears_created: Decimal,
         balances_after: Vec<BalanceAfter>,
     },
     PointsExpired {
@@ -78,6 +85,10 @@ pub enum EventBody {
         reason: String,
         qualifying_points: Decimal,
         period: Option<i32>,
+        /// Benefits of the new tier the member did not hold, and held
+        /// benefits the new tier does not grant.
+        benefits_granted: Vec<String>,
+        benefits_revoked: Vec<String>,
     },
     QualifyingReset {
         currency: String,
@@ -121,6 +132,36 @@ pub enum EventBody {
         lots_opened: Vec<Lot>,
         balances_after: Vec<BalanceAfter>,
     },
+    /// A voucher issued: by an operator (`manual`), bought with points
+    /// (`points`: a `PointsRedeemed` of the same transaction paid for it) or
+    /// on an upgrade (`tier:<tier>`).
+    VoucherIssued {
+        voucher_id: String,
+        definition: String,
+        value: VoucherValue,
+        valid_until: Time,
+        source: String,
+        reason: String,
+    },
+    VoucherReserved {
+        voucher_id: String,
+    },
+    /// `amount`: face value spent, or the purchase a percentage applied to;
+    /// `remaining`: face value left (none for a percentage voucher).
+    VoucherRedeemed {
+        voucher_id: String,
+        amount: Option<Decimal>,
+        remaining: Option<Decimal>,
+    },
+    VoucherCancelled {
+        voucher_id: String,
+        reason: String,
+    },
+    /// Lapsed unused (in an expiry run), with the face value left.
+    VoucherExpired {
+        voucher_id: String,
+        remaining: Option<Decimal>,
+    },
     /// A manual credit (arrears first, then a lot) or debit (lots, FIFO).
     PointsAdjusted {
         currency: String,
@@ -159,6 +200,15 @@ pub struct LotDebit {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleContribution {
     pub rule_id: String,
+    pub currency: String,
+    pub points: Decimal,
+}
+
+/// Points one version of a promotion added to an accrual.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PromotionContribution {
+    pub promotion_id: String,
+    pub version: u32,
     pub currency: String,
     pub points: Decimal,
 }
@@ -245,6 +295,11 @@ impl EventBody {
             EventBody::PointsAdjusted { .. } => "PointsAdjusted",
             EventBody::BadgeAwarded { .. } => "BadgeAwarded",
             EventBody::PointsReleased { .. } => "PointsReleased",
+            EventBody::VoucherIssued { .. } => "VoucherIssued",
+            EventBody::VoucherReserved { .. } => "VoucherReserved",
+            EventBody::VoucherRedeemed { .. } => "VoucherRedeemed",
+            EventBody::VoucherCancelled { .. } => "VoucherCancelled",
+            EventBody::VoucherExpired { .. } => "VoucherExpired",
         }
     }
 

@@ -19,9 +19,11 @@ pub mod lots;
 pub mod member;
 pub mod numbers;
 pub mod program;
+pub mod promotion;
 pub mod rejection;
 pub mod sequence;
 pub mod time;
+pub mod voucher;
 
 pub use command::{Accrual, Command, MemberCommand};
 pub use decide::{decide, decide_program, Decision};

@@ -1,10 +1,11 @@
 //! A member account's state and how each event folds into it.
 
 use crate::event::{Event, EventBody, LotDebit};
+use crate::voucher::{Voucher, VoucherStatus};
 use crate::lots::{lot_id, lot_origin, CurrencyBook, PendingLot};
 use crate::{Decimal, Time};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,6 +86,8 @@ pub enum JournalKind {
     StatusChange,
     Adjustment,
     BadgeAward,
+    VoucherIssue,
+    VoucherUse,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -103,6 +106,12 @@ pub struct Member {
     pub badges: BTreeMap<String, Option<Time>>,
     /// Redemptions ever made (cancelled ones too): milestones count them.
     pub redemptions: u64,
+    /// Benefits held through the tier.
+    pub benefits: BTreeSet<String>,
+    /// Accruals each promotion added to (cancelled ones too), for limits.
+    pub promotion_uses: BTreeMap<String, u32>,
+    /// Vouchers by id, in every state.
+    pub vouchers: BTreeMap<String, Voucher>,
 }
 
 impl Member {
@@ -113,6 +122,7 @@ impl Member {
             enrolled_at,
             channel,
             tier,
+            benefits,
         } = &event.body
         else {
             return None;
@@ -129,6 +139,9 @@ impl Member {
             last_assessed_period: None,
             badges: BTreeMap::new(),
             redemptions: 0,
+            benefits: benefits.iter().cloned().collect(),
+            promotion_uses: BTreeMap::new(),
+            vouchers: BTreeMap::new(),
         })
     }
 
@@ -159,8 +172,13 @@ impl Member {
             EventBody::PointsAccrued {
                 partner_id,
                 credits,
+                promotions,
                 ..
             } => {
+                let used: BTreeSet<&String> = promotions.iter().map(|p| &p.promotion_id).collect();
+                for id in used {
+                    *self.promotion_uses.entry(id.clone()).or_default() += 1;
+                }
                 let mut credited = BTreeMap::new();
                 for c in credits {
                     let book = self.book_mut(&c.currency);
@@ -194,10 +212,12 @@ impl Member {
                 points,
                 partner_id,
                 lots_consumed,
+                arrears_created,
                 ..
             } => {
                 let book = self.book_mut(currency);
                 book.debit(lots_consumed);
+                book.arrears += *arrears_created;
                 book.redeemed += *points;
                 self.redemptions += 1;
                 self.record(
@@ -255,9 +275,15 @@ impl Member {
                 to_tier,
                 kind,
                 period,
+                benefits_granted,
+                benefits_revoked,
                 ..
             } => {
                 self.tier = Some(to_tier.clone());
+                for b in benefits_revoked {
+                    self.benefits.remove(b);
+                }
+                self.benefits.extend(benefits_granted.iter().cloned());
                 if let Some(p) = period {
                     self.last_assessed_period = Some(*p);
                 }
@@ -328,6 +354,62 @@ impl Member {
                     book.open(lot.clone());
                 }
             }
+            EventBody::VoucherIssued {
+                voucher_id,
+                definition,
+                value,
+                valid_until,
+                source,
+                ..
+            } => {
+                self.vouchers.insert(
+                    voucher_id.clone(),
+                    Voucher {
+                        voucher_id: voucher_id.clone(),
+                        definition: definition.clone(),
+                        value: value.clone(),
+                        remaining: value.face_value(),
+                        valid_until: *valid_until,
+                        status: VoucherStatus::Issued,
+                        issued_by: event.transaction_id.clone(),
+                    },
+                );
+                // A bought or earned voucher rides on its transaction's journal.
+                if source == "manual" {
+                    self.record(event, JournalKind::VoucherIssue);
+                }
+            }
+            EventBody::VoucherReserved { voucher_id } => {
+                self.voucher_to(voucher_id, VoucherStatus::Reserved);
+                self.record(event, JournalKind::VoucherUse);
+            }
+            EventBody::VoucherRedeemed {
+                voucher_id,
+                remaining,
+                ..
+            } => {
+                let spent = remaining.is_none_or(|r| r.is_zero());
+                if let Some(v) = self.vouchers.get_mut(voucher_id) {
+                    v.remaining = *remaining;
+                }
+                let status = if spent {
+                    VoucherStatus::Redeemed
+                } else {
+                    VoucherStatus::Issued
+                };
+                self.voucher_to(voucher_id, status);
+                self.record(event, JournalKind::VoucherUse);
+            }
+            EventBody::VoucherCancelled { voucher_id, .. } => {
+                self.voucher_to(voucher_id, VoucherStatus::Cancelled);
+                // Cancelled with its purchase: the cancellation's journal holds.
+                if !self.journals.contains_key(&event.transaction_id) {
+                    self.record(event, JournalKind::VoucherUse);
+                }
+            }
+            EventBody::VoucherExpired { voucher_id, .. } => {
+                self.voucher_to(voucher_id, VoucherStatus::Expired);
+            }
             EventBody::BadgeAwarded {
                 badge,
                 milestone,
@@ -353,6 +435,12 @@ impl Member {
                     *expired.entry(d.currency.clone()).or_default() += d.points;
                 }
             }
+        }
+    }
+
+    fn voucher_to(&mut self, voucher_id: &str, status: VoucherStatus) {
+        if let Some(v) = self.vouchers.get_mut(voucher_id) {
+            v.status = status;
         }
     }
 

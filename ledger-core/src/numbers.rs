@@ -35,6 +35,11 @@ pub fn positive_with_scale(value: Decimal, decimals: u32) -> bool {
     value > Decimal::ZERO && value <= MAX_QUANTITY && value.normalize().scale() <= decimals
 }
 
+/// True for a value in [0, 10^12] with at most `decimals` decimal places.
+pub fn non_negative_with_scale(value: Decimal, decimals: u32) -> bool {
+    value.is_zero() || positive_with_scale(value, decimals)
+}
+
 /// Canonical text of a decimal ("120", "0.5").
 pub fn text(value: Decimal) -> String {
     value.normalize().to_string()

@@ -1,11 +1,15 @@
 //! Program definitions: the JSON document operators PUT, its validation, and
 //! the versioned program state built from `ProgramDefined` events.
 
+use crate::command::MemberCommand;
+use crate::promotion::Promotion;
+use crate::voucher::VoucherDef;
 use crate::ids::{valid_code, valid_id, valid_text};
 use crate::numbers::{Rounding, MAX_RATE};
-use crate::{Decimal, Time};
+use crate::{Datelike, Decimal, Time};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The program definition body of `PUT /v1/programs/{program}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,6 +30,27 @@ pub struct ProgramDefinition {
     pub partners: Vec<PartnerDef>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub badges: Vec<BadgeDef>,
+    /// Offers on top of the earn rules, each versioned by the ledger.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promotions: Vec<Promotion>,
+    /// Vouchers members can be issued or buy with points.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vouchers: Vec<VoucherDef>,
+    /// Benefits tiers grant (lounge access, free shipping, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub benefits: Vec<BenefitDef>,
+    /// The business time from which this version decides commands (when
+    /// absent: from when it is defined). A command dated earlier is decided
+    /// by the version then in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_from: Option<Time>,
+}
+
+/// A benefit a tier level grants while the member holds it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenefitDef {
+    pub id: String,
+    pub name: String,
 }
 
 /// A badge members can hold: awarded by an operator, or automatically on a
@@ -100,7 +125,11 @@ pub struct ExpiryDef {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TierPeriod {
+    /// Periods are calendar years, assessed after 1 January.
     CalendarYear,
+    /// Periods are the member's years from enrollment, assessed after each
+    /// anniversary.
+    Anniversary,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -116,6 +145,13 @@ pub struct TierDef {
 pub struct TierLevel {
     pub name: String,
     pub min: Decimal,
+    /// Benefit ids granted while in this level (revoked on leaving it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub benefits: Vec<String>,
+    /// How far below zero a redemption may take each spendable currency
+    /// (the shortfall becomes arrears, paid by the next credits).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub negative_limits: BTreeMap<String, Decimal>,
 }
 
 /// An earn rule: either base points per money unit, or a multiplier of the base.
@@ -176,7 +212,74 @@ impl ProgramDefinition {
         self.validate_tiers()?;
         self.validate_rules()?;
         self.validate_partners()?;
-        self.validate_badges()
+        self.validate_badges()?;
+        self.validate_benefits()?;
+        crate::promotion::validate_all(self)?;
+        crate::voucher::validate_all(self)?;
+        if self
+            .effective_from
+            .is_some_and(|t| !(1970..=9000).contains(&t.year()))
+        {
+            return Err("effective_from must be within the years 1970-9000".into());
+        }
+        Ok(())
+    }
+
+    fn validate_benefits(&self) -> Result<(), String> {
+        let mut ids = BTreeSet::new();
+        for b in &self.benefits {
+            if !valid_id(&b.id) || !ids.insert(b.id.as_str()) {
+                return Err(format!("benefit id {:?} is invalid or repeated", b.id));
+            }
+            if b.name.trim().is_empty() || !valid_text(&b.name) {
+                return Err(format!(
+                    "benefit {}: name must be 1-256 printable characters",
+                    b.id
+                ));
+            }
+        }
+        for level in self.tiers.iter().flat_map(|t| &t.levels) {
+            if let Some(b) = level.benefits.iter().find(|b| !ids.contains(b.as_str())) {
+                return Err(format!("tier {}: unknown benefit {b}", level.name));
+            }
+            for (code, limit) in &level.negative_limits {
+                match self.currency(code) {
+                    Some(c) if c.kind == CurrencyKind::NonQualifying => {}
+                    _ => {
+                        return Err(format!(
+                            "tier {}: negative_limits need a spendable currency, not {code}",
+                            level.name
+                        ))
+                    }
+                }
+                if !crate::numbers::non_negative_with_scale(*limit, self.points_decimals) {
+                    return Err(format!(
+                        "tier {}: negative limit of {code} must be >= 0 with at most {} decimal places",
+                        level.name, self.points_decimals
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The tier level named `name`.
+    pub fn tier_level(&self, name: &str) -> Option<&TierLevel> {
+        self.tiers.as_ref()?.levels.iter().find(|l| l.name == name)
+    }
+
+    /// Benefits of tier `name` (none for an unknown tier).
+    pub fn tier_benefits(&self, name: Option<&str>) -> Vec<String> {
+        name.and_then(|n| self.tier_level(n))
+            .map(|l| l.benefits.clone())
+            .unwrap_or_default()
+    }
+
+    /// How far below zero tier `name` may take `currency`.
+    pub fn negative_limit(&self, tier: Option<&str>, currency: &str) -> Decimal {
+        tier.and_then(|t| self.tier_level(t))
+            .and_then(|l| l.negative_limits.get(currency).copied())
+            .unwrap_or_default()
     }
 
     fn validate_badges(&self) -> Result<(), String> {
@@ -201,6 +304,10 @@ impl ProgramDefinition {
             }
         }
         Ok(())
+    }
+
+    pub fn voucher(&self, id: &str) -> Option<&VoucherDef> {
+        self.vouchers.iter().find(|v| v.id == id)
     }
 
     pub fn badge(&self, id: &str) -> Option<&BadgeDef> {
@@ -417,17 +524,40 @@ pub struct Program {
 /// Every version of a program, folded from its `ProgramDefined` events.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProgramState {
-    pub versions: Vec<Program>,
+    pub versions: Vec<Arc<Program>>,
+}
+
+impl Program {
+    /// The business time from which this version decides commands.
+    pub fn effective_at(&self) -> Time {
+        self.definition.effective_from.unwrap_or(self.defined_at)
+    }
 }
 
 impl ProgramState {
-    /// The version in force now (the latest).
-    pub fn current(&self) -> Option<&Program> {
+    /// The latest version.
+    pub fn current(&self) -> Option<&Arc<Program>> {
         self.versions.last()
+    }
+
+    /// The version in force at business time `at`: the latest version
+    /// effective by then; before the first took effect, the first.
+    pub fn in_force_at(&self, at: Time) -> Option<&Arc<Program>> {
+        self.versions
+            .iter()
+            .rev()
+            .find(|p| p.effective_at() <= at)
+            .or_else(|| self.versions.first())
+    }
+
+    /// The version that decides `command`: the one in force at its business
+    /// time (at `now` for a command without one).
+    pub fn for_command(&self, command: &MemberCommand, now: Time) -> Option<&Arc<Program>> {
+        self.in_force_at(command.business_time().unwrap_or(now))
     }
 
     /// Folds one `ProgramDefined` event.
     pub fn apply(&mut self, program: Program) {
-        self.versions.push(program);
+        self.versions.push(Arc::new(program));
     }
 }

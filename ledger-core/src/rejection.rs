@@ -31,6 +31,12 @@ pub enum Rejection {
         status: MemberStatus,
         what: &'static str,
     },
+    #[error("promotion {0} not found in the program")]
+    PromotionNotFound(String),
+    #[error("voucher {0} not found for this member")]
+    VoucherNotFound(String),
+    #[error("voucher {voucher} is not available: {why}")]
+    VoucherUnavailable { voucher: String, why: String },
     #[error("the member already holds badge {0}")]
     BadgeHeld(String),
     #[error("member {member} cannot go from {} to {}", from.as_str(), to.as_str())]
@@ -56,6 +62,9 @@ impl Rejection {
             Rejection::MemberInactive { .. } => "member_inactive",
             Rejection::InvalidStatusChange { .. } => "invalid_status_change",
             Rejection::BadgeHeld(_) => "badge_held",
+            Rejection::VoucherNotFound(_) => "voucher_not_found",
+            Rejection::PromotionNotFound(_) => "promotion_not_found",
+            Rejection::VoucherUnavailable { .. } => "voucher_unavailable",
         }
     }
 

@@ -10,8 +10,10 @@
 //! cancellations (of accruals, redemptions, other journals, unknown ids and
 //! already cancelled ones), manual tier changes, manual adjustments (credits
 //! and debits, some over the balance), suspensions, reactivations, a rare
-//! unenrollment, expiry runs, assessments, retries with the same body and
-//! conflicting retries.
+//! unenrollment, expiry runs, assessments, voucher purchases, retries with
+//! the same body and conflicting retries. The program has a promotion with a
+//! limit per member, tier benefits, negative limits for Silver and Gold (so
+//! redemptions may go below zero) and a voucher issued on reaching Gold.
 //!
 //! Each property is its own proptest over the recorded trace:
 //! 1. book invariants after every event;
@@ -32,7 +34,7 @@ use ledger_core::codec::{from_envelope, to_envelope, EnvelopeMeta};
 use ledger_core::command::{Accrual, Adjustment};
 use ledger_core::event::{Event, EventBody, LotDebit};
 use ledger_core::lots::{lot_origin, CurrencyBook};
-use ledger_core::program::{CurrencyKind, ExpiryModel, Program};
+use ledger_core::program::{CurrencyKind, ExpiryModel, Program, ProgramDefinition};
 use ledger_core::{
     decide, Decimal, Decision, Member, MemberCommand, MemberStatus, Rejection, Time,
 };
@@ -48,6 +50,7 @@ const TIERS: [&str; 3] = ["Bronze", "Silver", "Gold"];
 const CHANNELS: [Option<&str>; 3] = [Some("app"), Some("store"), None];
 const CASES: u32 = 256;
 const MAX_COMMANDS: usize = 60;
+const VOUCHER_PRICE: u32 = 250;
 
 // ---------------------------------------------------------------- generation
 
@@ -90,6 +93,8 @@ enum Op {
         points: i64,
     },
     Status(MemberStatus),
+    /// Buys the priced voucher with POINTS.
+    BuyVoucher,
     Release,
     Expire,
     Assess,
@@ -173,6 +178,7 @@ fn op() -> impl Strategy<Value = Op> {
             10 => Just(Op::Status(MemberStatus::Active)),
             1 => Just(Op::Status(MemberStatus::Unenrolled)),
         ],
+        2 => Just(Op::BuyVoucher),
         2 => Just(Op::Release),
         2 => Just(Op::Expire),
         2 => Just(Op::Assess),
@@ -265,6 +271,7 @@ enum Kind {
     TierChange,
     StatusChange,
     Adjustment,
+    VoucherPurchase,
 }
 
 /// The test's own view of the journals.
@@ -292,6 +299,8 @@ impl Books {
             None => Expect::Rejected("transaction_not_found"),
             Some(_) if self.cancelled.contains(cancels) => Expect::Rejected("already_cancelled"),
             Some(Kind::Accrual | Kind::Redemption) => Expect::Accepted,
+            // Refused once the voucher lapsed: the test does not track that.
+            Some(Kind::VoucherPurchase) => Expect::Anything,
             Some(Kind::Cancellation | Kind::TierChange | Kind::StatusChange | Kind::Adjustment) => {
                 Expect::Rejected("invalid_request")
             }
@@ -319,12 +328,24 @@ impl Books {
             }
             MemberCommand::ChangeStatus { .. } => Kind::StatusChange,
             MemberCommand::Adjust(_) => Kind::Adjustment,
+            MemberCommand::IssueVoucher { .. } => {
+                self.redemptions.push(tx.clone());
+                Kind::VoucherPurchase
+            }
             _ => Kind::TierChange,
         };
         self.kinds.insert(tx.clone(), kind);
         self.accepted.insert(tx.clone(), command.clone());
         self.accepted_ids.push(tx);
     }
+}
+
+/// What a redemption may take: the balance plus the tier's negative limit.
+fn spendable(program: &Program, member: &Member, currency: &str) -> Decimal {
+    available(member, currency)
+        + program
+            .definition
+            .negative_limit(member.tier.as_deref(), currency)
 }
 
 fn available(member: &Member, currency: &str) -> Decimal {
@@ -338,6 +359,7 @@ fn available(member: &Member, currency: &str) -> Decimal {
 fn command_of(
     i: usize,
     op: &Op,
+    program: &Program,
     now: Time,
     member: &Member,
     books: &Books,
@@ -396,7 +418,7 @@ fn command_of(
             .max(Decimal::ONE);
             let expect = if *currency == "STATUS" {
                 Expect::Rejected("invalid_request")
-            } else if points > available(member, currency) {
+            } else if points > spendable(program, member, currency) {
                 Expect::Rejected("insufficient_points")
             } else {
                 Expect::Accepted
@@ -468,6 +490,21 @@ fn command_of(
                 status: *to,
                 occurred_at: now,
                 reason: "member request".into(),
+            };
+            (command, expect)
+        }
+        Op::BuyVoucher => {
+            let expect = if spendable(program, member, "POINTS") < Decimal::from(VOUCHER_PRICE) {
+                Expect::Rejected("insufficient_points")
+            } else {
+                Expect::Accepted
+            };
+            let command = MemberCommand::IssueVoucher {
+                transaction_id: tx,
+                voucher: "five-off".into(),
+                occurred_at: now,
+                reason: "reward shop".into(),
+                paid: true,
             };
             (command, expect)
         }
@@ -551,6 +588,19 @@ fn conflicting(command: MemberCommand) -> MemberCommand {
             occurred_at,
             reason: "another reason".into(),
         },
+        MemberCommand::IssueVoucher {
+            transaction_id,
+            voucher,
+            occurred_at,
+            paid,
+            ..
+        } => MemberCommand::IssueVoucher {
+            transaction_id,
+            voucher,
+            occurred_at,
+            reason: "another reason".into(),
+            paid,
+        },
         other => other,
     }
 }
@@ -567,12 +617,46 @@ fn program_of_the_run() -> Program {
     if let Some(app) = def.earn_rules.iter_mut().find(|r| r.id == "app-double") {
         app.pending_days = Some(20);
     }
+    let levels = &mut def.tiers.as_mut().expect("tiers").levels;
+    levels[1].negative_limits = BTreeMap::from([("POINTS".into(), Decimal::from(100))]);
+    levels[1].benefits = vec!["free-shipping".into()];
+    levels[2].negative_limits = BTreeMap::from([
+        ("POINTS".into(), Decimal::from(300)),
+        ("MILES".into(), Decimal::from(50)),
+    ]);
+    levels[2].benefits = vec!["free-shipping".into(), "lounge".into()];
+    let extras: ProgramDefinition = serde_json::from_value(serde_json::json!({
+        "name": "extras", "money_currency": "EUR", "currencies": [],
+        "benefits": [{"id": "free-shipping", "name": "Free shipping"}, {"id": "lounge", "name": "Lounge"}],
+        "promotions": [
+            {"id": "store-triple", "name": "Triple in store", "version": 1,
+             "when": {"channel": "store", "min_amount": "50"},
+             "reward": {"kind": "multiplier", "multiplier": "3", "currencies": ["POINTS"]},
+             "limit_per_member": 3},
+            {"id": "welcome", "name": "Welcome", "version": 1,
+             "when": {"max_member_days": 60},
+             "reward": {"kind": "bonus", "points": {"MILES": "100"}},
+             "limit_per_member": 1}
+        ],
+        "vouchers": [
+            {"id": "five-off", "name": "5 EUR off", "valid_days": 60,
+             "value": {"kind": "face_value", "amount": "5"},
+             "price": {"currency": "POINTS", "points": VOUCHER_PRICE}},
+            {"id": "gold-welcome", "name": "Gold welcome", "valid_days": 30,
+             "value": {"kind": "percent", "percent": "15"}, "issue_on_tier": "Gold"}
+        ]
+    }))
+    .expect("extras");
+    def.benefits = extras.benefits;
+    def.promotions = extras.promotions;
+    def.vouchers = extras.vouchers;
     program.definition.badges = serde_json::from_value(serde_json::json!([
         {"id": "first-reward", "name": "First reward", "award_on": {"milestone": "first_redemption"}},
         {"id": "gold-club", "name": "Gold club", "valid_months": 6,
          "award_on": {"milestone": "tier_reached", "tier": "Gold"}}
     ]))
     .expect("badges");
+    program.definition.validate().expect("the run's program");
     program
 }
 
@@ -589,7 +673,7 @@ fn run(steps: &[Step]) -> Trace {
     let mut records = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         now += step.gap;
-        let (command, expect) = command_of(i, &step.op, now, &member, &books);
+        let (command, expect) = command_of(i, &step.op, &program, now, &member, &books);
         let expect = status_expectation(&member, &command, expect);
         let before = member.clone();
         let result = decide(Some(&member), &program, MEMBER, &command, now);
@@ -638,14 +722,17 @@ fn status_expectation(member: &Member, command: &MemberCommand, expect: Expect) 
         (member.status, command),
         (
             MemberStatus::Suspended,
-            MemberCommand::Accrue(_) | MemberCommand::Redeem { .. }
+            MemberCommand::Accrue(_)
+                | MemberCommand::Redeem { .. }
+                | MemberCommand::IssueVoucher { .. }
         ) | (
             MemberStatus::Unenrolled,
             MemberCommand::Accrue(_)
                 | MemberCommand::Redeem { .. }
                 | MemberCommand::Cancel { .. }
                 | MemberCommand::ChangeTier { .. }
-                | MemberCommand::Adjust(_),
+                | MemberCommand::Adjust(_)
+                | MemberCommand::IssueVoucher { .. },
         )
     );
     if closed && !early {
@@ -795,15 +882,29 @@ fn fold_partners(program: &Program, ledger: &mut PartnerLedger, event: &Event) {
                 at(ledger, &d.partner_id).issued += d.points;
             }
         }
-        EventBody::PointsRedeemed { lots_consumed, .. } => {
-            for d in lots_consumed.iter().filter(|d| spendable(&d.currency)) {
+        EventBody::PointsRedeemed {
+            currency,
+            lots_consumed,
+            arrears_created,
+            ..
+        } if spendable(currency) => {
+            for d in lots_consumed {
                 at(ledger, &d.partner_id).redeemed += d.points;
             }
+            // Below zero: redeemed on the program's account.
+            at(ledger, &None).redeemed += *arrears_created;
         }
-        EventBody::RedemptionCancelled { lots_returned, .. } => {
-            for d in lots_returned.iter().filter(|d| spendable(&d.currency)) {
+        EventBody::RedemptionCancelled {
+            currency,
+            points,
+            lots_returned,
+            ..
+        } if spendable(currency) => {
+            for d in lots_returned {
                 at(ledger, &d.partner_id).redeemed -= d.points;
             }
+            let covered: Decimal = lots_returned.iter().map(|d| d.points).sum();
+            at(ledger, &None).redeemed -= *points - covered;
         }
         EventBody::PointsExpired { lots_expired, .. } => {
             for d in lots_expired.iter().filter(|d| spendable(&d.currency)) {
@@ -1314,6 +1415,22 @@ fn the_generator_covers_the_domain() {
                 if let EventBody::PointsExpired { model, .. } = &e.body {
                     seen.insert(format!("expired:{model}"));
                 }
+                match &e.body {
+                    EventBody::PointsAccrued { promotions, .. } if !promotions.is_empty() => {
+                        seen.insert("promotion".into());
+                    }
+                    EventBody::PointsRedeemed {
+                        arrears_created, ..
+                    } if !arrears_created.is_zero() => {
+                        seen.insert("overdraft".into());
+                    }
+                    EventBody::TierChanged {
+                        benefits_granted, ..
+                    } if !benefits_granted.is_empty() => {
+                        seen.insert("benefits".into());
+                    }
+                    _ => {}
+                }
                 if m.books.values().any(|b| b.arrears > Decimal::ZERO) {
                     seen.insert("arrears".into());
                 }
@@ -1336,6 +1453,11 @@ fn the_generator_covers_the_domain() {
         "PointsAdjusted",
         "BadgeAwarded",
         "PointsReleased",
+        "VoucherIssued",
+        "VoucherExpired",
+        "promotion",
+        "overdraft",
+        "benefits",
         "tier:qualified",
         "tier:manual",
         "tier:assessment",

@@ -6,6 +6,7 @@ use crate::store::StoreError;
 use crate::views::*;
 use ledger_core::codec::EnvelopeMeta;
 use ledger_core::event::{BalanceAfter, Event, EventBody, Lot, LotDebit};
+use ledger_core::voucher::{VoucherStatus, VoucherValue};
 use ledger_core::Decimal;
 use std::collections::BTreeMap;
 
@@ -125,10 +126,25 @@ fn fold_program(
     if meta.sequence != expected {
         return Ok(false);
     }
-    let mut versions = doc.take().map(|p| p.versions).unwrap_or_default();
+    let (mut versions, mut promotions) = doc
+        .take()
+        .map(|p| (p.versions, p.promotions))
+        .unwrap_or_default();
+    for promotion in &definition.promotions {
+        let history = promotions.entry(promotion.id.clone()).or_default();
+        if history.last().is_none_or(|h| h.version != promotion.version) {
+            history.push(PromotionVersionView {
+                version: promotion.version,
+                program_version: *version,
+                defined_at: event.occurred_at,
+                promotion: promotion.clone(),
+            });
+        }
+    }
     versions.push(ProgramVersionView {
         version: *version,
         defined_at: event.occurred_at,
+        effective_from: Some(definition.effective_from.unwrap_or(event.occurred_at)),
         position: at.position(),
     });
     *doc = Some(ProgramView {
@@ -138,6 +154,7 @@ fn fold_program(
         sequence: meta.sequence,
         definition: definition.clone(),
         versions,
+        promotions,
     });
     ov.stats(program)?.events += 1;
     Ok(true)
@@ -197,6 +214,7 @@ impl MemberFold<'_, '_> {
                 enrolled_at,
                 channel,
                 tier,
+                benefits,
             } => {
                 *self.ov.member(self.program, self.member)? = Some(MemberView {
                     program_id: self.program.to_string(),
@@ -210,6 +228,8 @@ impl MemberFold<'_, '_> {
                     position: String::new(),
                     balances: BTreeMap::new(),
                     badges: BTreeMap::new(),
+                    benefits: benefits.iter().cloned().collect(),
+                    vouchers: BTreeMap::new(),
                 });
                 let stats = self.ov.stats(self.program)?;
                 stats.members += 1;
@@ -237,10 +257,15 @@ impl MemberFold<'_, '_> {
                 currency,
                 points,
                 lots_consumed,
+                arrears_created,
                 ..
             } => {
                 self.balance(currency, |b| b.redeemed += *points)?;
                 self.debit_lots(lots_consumed, Some(Figure::Redeemed))?;
+                // Below zero, within the tier's limit: owed to the program.
+                if !arrears_created.is_zero() {
+                    self.figure(None, currency, Figure::Redeemed, *arrears_created)?;
+                }
             }
             // Breakage: expiry, the qualifying reset and forfeiture alike.
             EventBody::PointsExpired {
@@ -293,15 +318,28 @@ impl MemberFold<'_, '_> {
                         -d.points,
                     )?;
                 }
+                // The part no lot covered was redeemed on the program's account.
+                let overdrawn = *points - ledger_core::lots::total(lots_returned);
+                if !overdrawn.is_zero() {
+                    self.figure(None, currency, Figure::Redeemed, -overdrawn)?;
+                }
                 for lot in lots_restored {
                     self.open_lot(lot)?;
                 }
             }
             EventBody::TierChanged {
-                from_tier, to_tier, ..
+                from_tier,
+                to_tier,
+                benefits_granted,
+                benefits_revoked,
+                ..
             } => {
                 if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
                     view.tier = Some(to_tier.clone());
+                    for b in benefits_revoked {
+                        view.benefits.remove(b);
+                    }
+                    view.benefits.extend(benefits_granted.iter().cloned());
                 }
                 let stats = self.ov.stats(self.program)?;
                 if let Some(n) = stats.members_by_tier.get_mut(from_tier) {
@@ -355,6 +393,55 @@ impl MemberFold<'_, '_> {
                     self.open_lot(lot)?;
                 }
             }
+            EventBody::VoucherIssued {
+                voucher_id,
+                definition,
+                value,
+                valid_until,
+                source,
+                ..
+            } => {
+                let (kind, amount) = match value {
+                    VoucherValue::FaceValue { amount } => ("face_value", *amount),
+                    VoucherValue::Percent { percent } => ("percent", *percent),
+                };
+                if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
+                    view.vouchers.insert(
+                        voucher_id.clone(),
+                        VoucherView {
+                            definition: definition.clone(),
+                            kind: kind.to_string(),
+                            value: amount,
+                            remaining: value.face_value(),
+                            status: VoucherStatus::Issued.as_str().to_string(),
+                            issued_at: event.occurred_at,
+                            valid_until: *valid_until,
+                            source: source.clone(),
+                        },
+                    );
+                }
+            }
+            EventBody::VoucherReserved { voucher_id } => {
+                self.voucher(voucher_id, VoucherStatus::Reserved, None)?;
+            }
+            EventBody::VoucherRedeemed {
+                voucher_id,
+                remaining,
+                ..
+            } => {
+                let status = if remaining.is_none_or(|r| r.is_zero()) {
+                    VoucherStatus::Redeemed
+                } else {
+                    VoucherStatus::Issued
+                };
+                self.voucher(voucher_id, status, Some(*remaining))?;
+            }
+            EventBody::VoucherCancelled { voucher_id, .. } => {
+                self.voucher(voucher_id, VoucherStatus::Cancelled, None)?;
+            }
+            EventBody::VoucherExpired { voucher_id, .. } => {
+                self.voucher(voucher_id, VoucherStatus::Expired, None)?;
+            }
             EventBody::BadgeAwarded {
                 badge,
                 reason,
@@ -372,6 +459,23 @@ impl MemberFold<'_, '_> {
                         },
                     );
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves a voucher to `status` and, when given, its face value left.
+    fn voucher(
+        &mut self,
+        voucher_id: &str,
+        status: VoucherStatus,
+        remaining: Option<Option<Decimal>>,
+    ) -> Result<(), StoreError> {
+        let view = self.ov.member(self.program, self.member)?;
+        if let Some(v) = view.as_mut().and_then(|m| m.vouchers.get_mut(voucher_id)) {
+            v.status = status.as_str().to_string();
+            if let Some(r) = remaining {
+                v.remaining = r;
             }
         }
         Ok(())

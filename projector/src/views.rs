@@ -1,8 +1,9 @@
 //! Read-model documents as stored (JSON) and served. Decimals are strings.
 
+use ledger_core::promotion::Promotion;
 use ledger_core::{Decimal, Time};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct BalanceView {
@@ -33,6 +34,28 @@ pub struct MemberView {
     /// Badges by id: the latest award of each.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub badges: BTreeMap<String, BadgeView>,
+    /// Benefits held through the tier.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub benefits: BTreeSet<String>,
+    /// Vouchers by id, in every state.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vouchers: BTreeMap<String, VoucherView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VoucherView {
+    pub definition: String,
+    /// "face_value" or "percent".
+    pub kind: String,
+    /// Face value or percentage.
+    pub value: Decimal,
+    /// Face value left (none for a percentage).
+    pub remaining: Option<Decimal>,
+    pub status: String,
+    pub issued_at: Time,
+    pub valid_until: Time,
+    /// "manual", "points" or "tier:<tier>".
+    pub source: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -111,7 +134,19 @@ pub struct ProgramStats {
 pub struct ProgramVersionView {
     pub version: u32,
     pub defined_at: Time,
+    /// From this business time the version decides commands.
+    #[serde(default)]
+    pub effective_from: Option<Time>,
     pub position: String,
+}
+
+/// One version of a promotion and the program version that introduced it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PromotionVersionView {
+    pub version: u32,
+    pub program_version: u32,
+    pub defined_at: Time,
+    pub promotion: Promotion,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -122,6 +157,9 @@ pub struct ProgramView {
     pub sequence: u64,
     pub definition: ledger_core::ProgramDefinition,
     pub versions: Vec<ProgramVersionView>,
+    /// Every version of every promotion ever defined, by promotion id.
+    #[serde(default)]
+    pub promotions: BTreeMap<String, Vec<PromotionVersionView>>,
 }
 
 /// A record held while the rest of its event group arrives.

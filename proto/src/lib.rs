@@ -32,5 +32,10 @@ pub fn event_type(body: &Body) -> &'static str {
         Body::PointsAdjusted(_) => "PointsAdjusted",
         Body::BadgeAwarded(_) => "BadgeAwarded",
         Body::PointsReleased(_) => "PointsReleased",
+        Body::VoucherIssued(_) => "VoucherIssued",
+        Body::VoucherReserved(_) => "VoucherReserved",
+        Body::VoucherRedeemed(_) => "VoucherRedeemed",
+        Body::VoucherCancelled(_) => "VoucherCancelled",
+        Body::VoucherExpired(_) => "VoucherExpired",
     }
 }

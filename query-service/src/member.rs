@@ -19,6 +19,8 @@ pub fn member_json(view: &MemberView, lots: &[LotView]) -> Value {
         "balances": balances_json(view),
         "expiring": expiring(view, lots),
         "badges": badges_json(view),
+        "benefits": view.benefits,
+        "vouchers": vouchers_json(view),
         "position": view.position,
     })
 }
@@ -36,6 +38,18 @@ fn badges_json(view: &MemberView) -> Value {
                 "milestone": b.milestone,
                 "reason": b.reason,
             })
+        })
+        .collect()
+}
+
+/// Every voucher, in every state.
+fn vouchers_json(view: &MemberView) -> Value {
+    view.vouchers
+        .iter()
+        .map(|(id, v)| {
+            let mut doc = serde_json::to_value(v).unwrap_or_default();
+            doc["voucher_id"] = json!(id);
+            doc
         })
         .collect()
 }

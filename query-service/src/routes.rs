@@ -52,6 +52,7 @@ pub fn router(store: Arc<Store>, applied: Applied) -> Router {
             get(liability),
         )
         .route("/v1/programs/{program}/stats", get(stats))
+        .route("/v1/programs/{program}/promotions", get(promotions))
         .with_state(QueryState { store, applied })
 }
 
@@ -80,6 +81,33 @@ async fn program(
         "definition": view.definition,
         "versions": view.versions,
     })))
+}
+
+/// Current promotions (as the latest program version has them), each with
+/// every version it had.
+async fn promotions(
+    State(s): State<QueryState>,
+    Path(p): Path<String>,
+    Query(c): Query<Consistency>,
+) -> Reply {
+    s.applied.wait_for(c.min_position.as_deref()).await?;
+    let view =
+        read(move || read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p)))
+            .await?;
+    let list: Vec<Value> = view
+        .promotions
+        .iter()
+        .map(|(id, history)| {
+            let current = view.definition.promotions.iter().find(|p| &p.id == id);
+            json!({
+                "promotion_id": id,
+                "active_in_current_version": current.is_some(),
+                "version": history.last().map(|h| h.version),
+                "versions": history,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "program_id": view.program_id, "promotions": list })))
 }
 
 async fn member(

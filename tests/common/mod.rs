@@ -170,6 +170,18 @@ impl Api {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    #[allow(dead_code)]
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("DELETE");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     /// Waits until a command-service instance answers ready and owns
     /// `partitions` partitions (its consumer group has settled).
     #[allow(dead_code)]

@@ -1,7 +1,8 @@
 //! The HTTP scenario every end-to-end test drives: enroll, accrue, retry,
 //! conflict, redeem, partner points, tier upgrade, cancellations, manual
-//! adjustments, member status, bad input, program-wide runs, liability,
-//! ledger paging.
+//! adjustments, member status, escrow, promotions and their versions, the
+//! accrual dry run, vouchers, tier benefits and negative limits, bad input,
+//! program-wide runs, liability, ledger paging.
 
 use super::Api;
 use serde_json::{json, Value};
@@ -185,6 +186,9 @@ pub async fn drive(api: &Api) -> (Value, Value) {
     status_and_adjustments(api).await;
     // Escrow on a second program: pending, not spendable, released by a run.
     escrow(api).await;
+    // Promotions (dry run, versions), vouchers, benefits, negative limits (eve).
+    promotions(api).await;
+    vouchers_and_limits(api).await;
 
     // Bad input: clear 4xx codes, nothing written.
     let bad = [
@@ -232,11 +236,12 @@ pub async fn drive(api: &Api) -> (Value, Value) {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    // ada's 729 STATUS keep Silver and are reset; bob falls from Gold to Bronze.
-    assert_eq!(b["members_affected"], 2, "{b}");
+    // ada's 729 STATUS keep Silver and are reset; bob falls from Gold to
+    // Bronze, eve (40 STATUS, Silver by status match) from Silver.
+    assert_eq!(b["members_affected"], 3, "{b}");
     assert_eq!(
         b["tier_moves"],
-        json!([{"from": "Gold", "to": "Bronze", "members": 1}])
+        json!([{"from": "Gold", "to": "Bronze", "members": 1}, {"from": "Silver", "to": "Bronze", "members": 1}])
     );
     let (s, b) = api
         .post(
@@ -413,4 +418,127 @@ async fn escrow(api: &Api) {
         (Some("80"), Some("80")),
         "{l}"
     );
+}
+
+async fn promotions(api: &Api) {
+    let m = format!("{P}/members/eve");
+    let (s, b) = api.post(&format!("{P}/members"), json!({"member_id": "eve", "member_type": "individual", "enrolled_at": "2026-11-01T00:00:00Z"})).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["tier"], "Bronze");
+    // A dry run says what a sneaker purchase in store earns and why; it writes nothing.
+    let sneakers = json!({"occurred_at": "2026-11-05T10:00:00Z", "amount": "40", "channel": "store", "product_category": "sneakers"});
+    let (s, dry) = api.post(&format!("{m}/accruals/simulate"), sneakers.clone()).await;
+    assert_eq!(s, 200, "{dry}");
+    assert_eq!(dry["simulated"], true);
+    assert_eq!(dry["credited"], json!({"POINTS": "1200", "STATUS": "40"}), "{dry}");
+    assert_eq!(
+        dry["promotions"],
+        json!([{"promotion_id": "sneaker-week", "version": 1, "currency": "POINTS", "points": "800"}])
+    );
+    assert_eq!(
+        dry["promotions_not_applied"],
+        json!([{"promotion_id": "welcome-bonus", "reason": "other channel"}])
+    );
+    assert!(dry.get("position").is_none(), "{dry}");
+    let mut real = sneakers.clone();
+    real["transaction_id"] = json!("eve-1");
+    let (s, b) = api.post(&format!("{m}/accruals"), real).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["credited"], dry["credited"], "the dry run told the truth");
+    assert_eq!(b["promotions"], dry["promotions"]);
+    let (s, b) = api.post(&format!("{m}/accruals"), json!({"occurred_at": "2026-11-05T10:00:00Z", "amount": "1"})).await;
+    assert_eq!((s, code(&b)), (400, "invalid_request"), "a real accrual needs its id");
+
+    // A promotion put through its own route is a new program version; a
+    // change is its next version; a dry run dated after it sees it.
+    let now = chrono::Utc::now();
+    let flash = |points: &str| json!({"name": "Flash sale", "when": {"from": now - chrono::Duration::days(1), "until": now + chrono::Duration::days(2)}, "reward": {"kind": "bonus", "points": {"POINTS": points}}});
+    let (s, v1) = api.put(&format!("{P}/promotions/flash"), flash("100")).await;
+    assert_eq!(s, 200, "{v1}");
+    assert_eq!(v1["promotion"]["version"], 1, "{v1}");
+    let (s, same) = api.put(&format!("{P}/promotions/flash"), flash("100")).await;
+    assert_eq!((s, &same["changed"]), (200, &json!(false)), "{same}");
+    let (s, v2) = api.put(&format!("{P}/promotions/flash"), flash("150")).await;
+    assert_eq!(s, 200, "{v2}");
+    assert_eq!(v2["promotion"]["version"], 2);
+    assert_eq!(v2["version"], v1["version"].as_u64().unwrap() + 1, "{v2}");
+    let later = json!({"occurred_at": now + chrono::Duration::hours(1), "amount": "10", "channel": "store"});
+    let (s, dry) = api.post(&format!("{m}/accruals/simulate"), later).await;
+    assert_eq!(s, 200, "{dry}");
+    assert_eq!(dry["program_version"], v2["version"]);
+    assert_eq!(
+        dry["promotions"],
+        json!([{"promotion_id": "flash", "version": 2, "currency": "POINTS", "points": "150"}])
+    );
+    // Dated before the new versions took effect: decided by the version then.
+    let (s, old) = api.post(&format!("{m}/accruals/simulate"), sneakers).await;
+    assert_eq!(s, 200, "{old}");
+    assert!(old["program_version"].as_u64() < v1["version"].as_u64(), "{old}");
+    let token = v2["position"].as_str().unwrap().to_string();
+    let (s, list) = api.get(&format!("{P}/promotions?min_position={token}")).await;
+    assert_eq!(s, 200, "{list}");
+    let flash_view = list["promotions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["promotion_id"] == "flash")
+        .cloned()
+        .unwrap();
+    assert_eq!(flash_view["versions"].as_array().unwrap().len(), 2, "{flash_view}");
+    let (s, gone) = api.delete(&format!("{P}/promotions/flash")).await;
+    assert_eq!(s, 200, "{gone}");
+    let (s, b) = api.delete(&format!("{P}/promotions/flash")).await;
+    assert_eq!((s, code(&b)), (404, "promotion_not_found"));
+    let token = gone["position"].as_str().unwrap().to_string();
+    let (s, program) = api.get(&format!("{P}?min_position={token}")).await;
+    assert_eq!(s, 200, "{program}");
+    assert_eq!(program["versions"].as_array().unwrap().len() as u64, gone["version"].as_u64().unwrap());
+}
+
+async fn vouchers_and_limits(api: &Api) {
+    let m = format!("{P}/members/eve");
+    // eve holds 1200 POINTS; the ten-off voucher costs 1000.
+    let buy = json!({"transaction_id": "eve-v1", "voucher": "ten-off", "occurred_at": "2026-11-06T10:00:00Z", "reason": "reward shop", "paid": true});
+    let (s, b) = api.post(&format!("{m}/vouchers"), buy.clone()).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(
+        b["events"],
+        json!(["PointsRedeemed", "VoucherIssued", "BadgeAwarded"]),
+        "buying with points is eve's first redemption"
+    );
+    assert_eq!(b["vouchers_issued"][0]["voucher_id"], "eve-v1:ten-off");
+    assert_eq!(b["balances"]["POINTS"]["available"], "200");
+    let (s, again) = api.post(&format!("{m}/vouchers"), buy).await;
+    assert_eq!((s, &again), (200, &b), "a retry answers the original");
+    let v = format!("{m}/vouchers/eve-v1:ten-off");
+    let (s, b) = api.post(&format!("{v}/redemptions"), json!({"transaction_id": "eve-u1", "occurred_at": "2026-11-07T10:00:00Z", "amount": "4"})).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["voucher"]["remaining"], "6");
+    let (s, b) = api.post(&format!("{v}/redemptions"), json!({"transaction_id": "eve-u2", "occurred_at": "2026-11-07T11:00:00Z", "amount": "7"})).await;
+    assert_eq!((s, code(&b)), (409, "voucher_unavailable"), "{b}");
+    let (s, b) = api.post(&format!("{v}/reservations"), json!({"transaction_id": "eve-u3", "occurred_at": "2026-11-07T12:00:00Z"})).await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = api.post(&format!("{m}/vouchers/nope/reservations"), json!({"transaction_id": "eve-u4", "occurred_at": "2026-11-07T12:00:00Z"})).await;
+    assert_eq!((s, code(&b)), (404, "voucher_not_found"));
+    let (s, b) = api.post(&format!("{v}/refunds"), json!({"transaction_id": "eve-u5", "occurred_at": "2026-11-07T12:00:00Z"})).await;
+    assert_eq!(s, 404, "{b}");
+
+    // Silver grants free shipping and lets POINTS go 500 below zero.
+    let (s, b) = api.post(&format!("{m}/tier-changes"), json!({"transaction_id": "eve-t1", "tier": "Silver", "reason": "status match"})).await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = api.post(&format!("{m}/redemptions"), json!({"transaction_id": "eve-r1", "occurred_at": "2026-11-08T10:00:00Z", "currency": "POINTS", "points": "701"})).await;
+    assert_eq!((s, code(&b)), (422, "insufficient_points"), "{b}");
+    let (s, b) = api.post(&format!("{m}/redemptions"), json!({"transaction_id": "eve-r2", "occurred_at": "2026-11-08T10:00:00Z", "currency": "POINTS", "points": "500"})).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["balances"]["POINTS"]["available"], "-300", "{b}");
+    assert_eq!(b["balances"]["POINTS"]["arrears"], "300", "{b}");
+    let token = b["position"].as_str().unwrap().to_string();
+    let (s, view) = api.get(&format!("{m}?min_position={token}")).await;
+    assert_eq!(s, 200, "{view}");
+    assert_eq!(view["benefits"], json!(["birthday-gift", "free-shipping"]));
+    let vouchers = view["vouchers"].as_array().unwrap();
+    assert_eq!(vouchers.len(), 1, "{view}");
+    assert_eq!(vouchers[0]["voucher_id"], "eve-v1:ten-off");
+    assert_eq!(vouchers[0]["status"], "reserved");
+    assert_eq!(vouchers[0]["remaining"], "6");
 }

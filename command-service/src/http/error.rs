@@ -35,11 +35,14 @@ impl From<Rejection> for ApiError {
             Rejection::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Rejection::ProgramNotFound(_)
             | Rejection::MemberNotFound(_)
-            | Rejection::TransactionNotFound(_) => StatusCode::NOT_FOUND,
+            | Rejection::TransactionNotFound(_)
+            | Rejection::VoucherNotFound(_)
+            | Rejection::PromotionNotFound(_) => StatusCode::NOT_FOUND,
             Rejection::MemberExists(_)
             | Rejection::AlreadyCancelled(_)
             | Rejection::TransactionConflict(_)
-            | Rejection::BadgeHeld(_) => StatusCode::CONFLICT,
+            | Rejection::BadgeHeld(_)
+            | Rejection::VoucherUnavailable { .. } => StatusCode::CONFLICT,
             Rejection::InsufficientPoints { .. }
             | Rejection::MemberInactive { .. }
             | Rejection::InvalidStatusChange { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -21,7 +21,12 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
     let mut tier = outcome.tier.clone();
     for event in &outcome.events {
         match &event.body {
-            EventBody::PointsAccrued { credits, rules, .. } => {
+            EventBody::PointsAccrued {
+                credits,
+                rules,
+                promotions,
+                ..
+            } => {
                 for c in credits {
                     *credited.entry(c.currency.clone()).or_default() += c.points;
                 }
@@ -30,6 +35,11 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
                     .map(|r| json!({"rule_id": r.rule_id, "currency": r.currency, "points": text(r.points)}))
                     .collect();
                 out.insert("rules".into(), json!(rules));
+                let promotions: Vec<_> = promotions
+                    .iter()
+                    .map(|p| json!({"promotion_id": p.promotion_id, "version": p.version, "currency": p.currency, "points": text(p.points)}))
+                    .collect();
+                out.insert("promotions".into(), json!(promotions));
             }
             EventBody::PointsRedeemed {
                 currency,
@@ -91,6 +101,32 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
                 if let Some(list) = badges.as_array_mut() {
                     list.push(json!({"badge": badge, "valid_until": valid_until}));
                 }
+            }
+            EventBody::VoucherIssued {
+                voucher_id,
+                definition,
+                valid_until,
+                source,
+                ..
+            } => {
+                let issued = out.entry("vouchers_issued").or_insert_with(|| json!([]));
+                if let Some(list) = issued.as_array_mut() {
+                    list.push(json!({"voucher_id": voucher_id, "definition": definition, "valid_until": valid_until, "source": source}));
+                }
+            }
+            EventBody::VoucherReserved { voucher_id } => {
+                out.insert("voucher".into(), json!({"voucher_id": voucher_id, "status": "reserved"}));
+            }
+            EventBody::VoucherRedeemed {
+                voucher_id,
+                amount,
+                remaining,
+            } => {
+                let status = if remaining.is_none_or(|r| r.is_zero()) { "redeemed" } else { "issued" };
+                out.insert("voucher".into(), json!({"voucher_id": voucher_id, "status": status, "amount": amount.map(text), "remaining": remaining.map(text)}));
+            }
+            EventBody::VoucherCancelled { voucher_id, .. } => {
+                out.insert("voucher".into(), json!({"voucher_id": voucher_id, "status": "cancelled"}));
             }
             _ => {}
         }

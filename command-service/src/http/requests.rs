@@ -2,7 +2,7 @@
 //! JSON strings or numbers (parsed exactly); times are RFC 3339.
 
 use super::error::ApiError;
-use ledger_core::command::{Accrual, Adjustment};
+use ledger_core::command::{Accrual, Adjustment, VoucherAction, VoucherUse};
 use ledger_core::member::{MemberStatus, MemberType};
 use ledger_core::time::truncate;
 use ledger_core::{Decimal, MemberCommand, Time};
@@ -19,6 +19,9 @@ pub struct EnrollRequest {
 
 #[derive(Deserialize)]
 pub struct AccrualRequest {
+    /// Required for an accrual (the ledger says so when missing); optional
+    /// for a simulation.
+    #[serde(default)]
     pub transaction_id: String,
     pub occurred_at: Time,
     pub amount: Option<Decimal>,
@@ -80,6 +83,28 @@ pub struct BadgeRequest {
 }
 
 #[derive(Deserialize)]
+pub struct VoucherIssueRequest {
+    pub transaction_id: String,
+    pub voucher: String,
+    pub occurred_at: Time,
+    pub reason: String,
+    /// Bought with points at the voucher's price.
+    #[serde(default)]
+    pub paid: bool,
+}
+
+/// A reservation, redemption or cancellation of a voucher.
+#[derive(Deserialize)]
+pub struct VoucherStepRequest {
+    pub transaction_id: String,
+    pub occurred_at: Time,
+    /// Redemption: face value spent, or the purchase a percentage applied to.
+    pub amount: Option<Decimal>,
+    /// Cancellation: why.
+    pub reason: Option<String>,
+}
+
+#[derive(Deserialize)]
 pub struct RunRequest {
     pub as_of: Time,
 }
@@ -104,7 +129,13 @@ impl EnrollRequest {
 
 impl From<AccrualRequest> for MemberCommand {
     fn from(r: AccrualRequest) -> Self {
-        MemberCommand::Accrue(Accrual {
+        MemberCommand::Accrue(r.into())
+    }
+}
+
+impl From<AccrualRequest> for Accrual {
+    fn from(r: AccrualRequest) -> Self {
+        Accrual {
             transaction_id: r.transaction_id,
             occurred_at: truncate(r.occurred_at),
             amount: r.amount.map(|a| a.normalize()),
@@ -117,7 +148,7 @@ impl From<AccrualRequest> for MemberCommand {
             partner_id: r.partner_id,
             channel: r.channel,
             product_category: r.product_category,
-        })
+        }
     }
 }
 
@@ -186,5 +217,28 @@ impl From<BadgeRequest> for MemberCommand {
             occurred_at: truncate(r.occurred_at),
             reason: r.reason,
         }
+    }
+}
+
+impl From<VoucherIssueRequest> for MemberCommand {
+    fn from(r: VoucherIssueRequest) -> Self {
+        MemberCommand::IssueVoucher {
+            transaction_id: r.transaction_id,
+            voucher: r.voucher,
+            occurred_at: truncate(r.occurred_at),
+            reason: r.reason,
+            paid: r.paid,
+        }
+    }
+}
+
+impl VoucherStepRequest {
+    pub fn into_command(self, voucher_id: String, action: VoucherAction) -> MemberCommand {
+        MemberCommand::UseVoucher(VoucherUse {
+            transaction_id: self.transaction_id,
+            voucher_id,
+            occurred_at: truncate(self.occurred_at),
+            action,
+        })
     }
 }

@@ -11,7 +11,12 @@ use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use ledger_core::numbers::text;
-use ledger_core::{MemberCommand, ProgramDefinition};
+use crate::outcome::Outcome;
+use crate::service::Simulation;
+use ledger_core::command::VoucherAction;
+use ledger_core::decide::ProgramEdit;
+use ledger_core::promotion::Promotion;
+use ledger_core::{MemberCommand, Program, ProgramDefinition};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -25,6 +30,22 @@ pub fn router(service: Arc<CommandService>) -> Router {
         .route(
             "/v1/programs/{program}/members/{member}/accruals",
             post(accrue),
+        )
+        .route(
+            "/v1/programs/{program}/members/{member}/accruals/simulate",
+            post(simulate),
+        )
+        .route(
+            "/v1/programs/{program}/members/{member}/vouchers",
+            post(issue_voucher),
+        )
+        .route(
+            "/v1/programs/{program}/members/{member}/vouchers/{voucher}/{step}",
+            post(voucher_step),
+        )
+        .route(
+            "/v1/programs/{program}/promotions/{promotion}",
+            put(put_promotion).delete(withdraw_promotion),
         )
         .route(
             "/v1/programs/{program}/members/{member}/redemptions",
@@ -62,15 +83,50 @@ async fn define_program(
     ApiJson(definition): ApiJson<ProgramDefinition>,
 ) -> Reply {
     let (current, outcome) = svc.define_program(&program, definition).await?;
-    Ok((
-        StatusCode::OK,
-        Json(json!({
-            "program": program,
-            "version": current.version,
-            "changed": !outcome.events.is_empty(),
-            "position": outcome.positions().to_string(),
-        })),
-    ))
+    Ok((StatusCode::OK, Json(program_reply(&program, &current, &outcome))))
+}
+
+/// The answer to a program edit: the version now in force.
+fn program_reply(program: &str, current: &Program, outcome: &Outcome) -> Value {
+    json!({
+        "program": program,
+        "version": current.version,
+        "changed": !outcome.events.is_empty(),
+        "position": outcome.positions().to_string(),
+    })
+}
+
+async fn put_promotion(
+    State(svc): Svc,
+    Path((program, id)): Path<(String, String)>,
+    ApiJson(mut promotion): ApiJson<Promotion>,
+) -> Reply {
+    if promotion.id != id {
+        if !promotion.id.is_empty() {
+            return Err(ApiError::invalid("the body's id differs from the path's"));
+        }
+        promotion.id = id;
+    }
+    let (current, outcome) = svc
+        .edit_program(&program, ProgramEdit::PutPromotion(promotion.clone()))
+        .await?;
+    let mut body = program_reply(&program, &current, &outcome);
+    body["promotion"] = json!(current
+        .definition
+        .promotions
+        .iter()
+        .find(|p| p.id == promotion.id));
+    Ok((StatusCode::OK, Json(body)))
+}
+
+async fn withdraw_promotion(
+    State(svc): Svc,
+    Path((program, id)): Path<(String, String)>,
+) -> Reply {
+    let (current, outcome) = svc
+        .edit_program(&program, ProgramEdit::WithdrawPromotion(id))
+        .await?;
+    Ok((StatusCode::OK, Json(program_reply(&program, &current, &outcome))))
 }
 
 async fn enroll(
@@ -108,6 +164,50 @@ async fn accrue(
     ApiJson(r): ApiJson<AccrualRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
+}
+
+/// A dry run of an accrual: what it would earn and why; nothing is written.
+async fn simulate(
+    State(svc): Svc,
+    Path((p, m)): Path<(String, String)>,
+    ApiJson(mut r): ApiJson<AccrualRequest>,
+) -> Reply {
+    if r.transaction_id.is_empty() {
+        r.transaction_id = "simulation".into();
+    }
+    let sim = svc.simulate(&p, &m, r.into()).await?;
+    Ok((StatusCode::OK, Json(simulation_json(&sim))))
+}
+
+async fn issue_voucher(
+    State(svc): Svc,
+    Path((p, m)): Path<(String, String)>,
+    ApiJson(r): ApiJson<VoucherIssueRequest>,
+) -> Reply {
+    member_command(&svc, &p, &m, r.into()).await
+}
+
+/// `reservations`, `redemptions` or `cancellations` of one voucher.
+async fn voucher_step(
+    State(svc): Svc,
+    Path((p, m, voucher, step)): Path<(String, String, String, String)>,
+    ApiJson(r): ApiJson<VoucherStepRequest>,
+) -> Reply {
+    let action = match step.as_str() {
+        "reservations" => VoucherAction::Reserve,
+        "redemptions" => VoucherAction::Redeem { amount: r.amount },
+        "cancellations" => VoucherAction::Cancel {
+            reason: r.reason.clone().unwrap_or_default(),
+        },
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "voucher steps are reservations, redemptions and cancellations",
+            ))
+        }
+    };
+    member_command(&svc, &p, &m, r.into_command(voucher, action)).await
 }
 
 async fn redeem(
@@ -228,4 +328,29 @@ fn summary_json(run: &str, s: &RunSummary) -> Value {
         "position": s.positions.to_string(),
         "partitions": s.partitions,
     })
+}
+
+fn simulation_json(sim: &Simulation) -> Value {
+    let outcome = Outcome {
+        events: sim.events.clone(),
+        partition: 0,
+        offsets: Vec::new(),
+        duplicate: sim.duplicate,
+        tier: sim.tier.clone(),
+    };
+    let mut body = receipt(&outcome, None);
+    if let Some(map) = body.as_object_mut() {
+        map.remove("position");
+    }
+    body["simulated"] = json!(true);
+    body["duplicate"] = json!(sim.duplicate);
+    body["program_version"] = json!(sim.program_version);
+    let not_applied: Vec<_> = sim
+        .earnings
+        .not_applied
+        .iter()
+        .map(|(id, why)| json!({"promotion_id": id, "reason": why}))
+        .collect();
+    body["promotions_not_applied"] = json!(not_applied);
+    body
 }

@@ -57,7 +57,10 @@ enum Target {
 fn target(method: &Method, path: &str, body: &[u8]) -> Target {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method, segments.as_slice()) {
-        (&Method::PUT, ["v1", "programs", p]) => Target::Account(account_key(p, PROGRAM_ACCOUNT)),
+        (&Method::PUT, ["v1", "programs", p])
+        | (&Method::PUT | &Method::DELETE, ["v1", "programs", p, "promotions", _]) => {
+            Target::Account(account_key(p, PROGRAM_ACCOUNT))
+        }
         (&Method::POST, ["v1", "programs", p, "members"]) => {
             match serde_json::from_slice::<Value>(body)
                 .ok()
@@ -67,7 +70,7 @@ fn target(method: &Method, path: &str, body: &[u8]) -> Target {
                 None => Target::Other,
             }
         }
-        (&Method::POST, ["v1", "programs", p, "members", m, _]) => {
+        (&Method::POST, ["v1", "programs", p, "members", m, _, ..]) => {
             Target::Account(account_key(p, m))
         }
         (&Method::POST, ["v1", "programs", _, "expirations" | "tier-assessments" | "releases"]) => {

@@ -11,23 +11,19 @@ use crate::lots::{lot_id, CurrencyBook, PendingLot};
 use crate::program::{CurrencyDef, ExpiryModel};
 use crate::time::add_months;
 use crate::{Decimal, Time};
-use std::collections::BTreeMap;
 
 pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
     let def = &ctx.program.definition;
-    let rules = earnings(ctx.program, ctx.member.tier.as_deref(), a);
-    let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
-    for r in &rules {
-        *totals.entry(&r.currency).or_default() += r.points;
-    }
+    let earned = earnings(ctx.program, ctx.member, a);
+    let rules = &earned.rules;
     let mut scratch = Scratch::default();
     let mut credits = Vec::new();
-    for (code, points) in totals {
+    for (code, points) in earned.totals() {
         let Some(currency) = def.currency(code) else {
             continue;
         };
         let book = scratch.book(ctx.member, code);
-        let escrow = pending_days(ctx, currency, &rules).filter(|_| points > Decimal::ZERO);
+        let escrow = pending_days(ctx, currency, rules).filter(|_| points > Decimal::ZERO);
         if let Some(days) = escrow {
             let lot = new_lot(
                 currency,
@@ -86,7 +82,8 @@ pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
             product_category: a.product_category.clone().unwrap_or_default(),
             partner_id: a.partner_id.clone(),
             credits,
-            rules,
+            rules: earned.rules.clone(),
+            promotions: earned.promotions.clone(),
             balances_after,
         },
     )];

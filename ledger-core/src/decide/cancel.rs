@@ -4,11 +4,15 @@
 //!   (FIFO); what the member already spent becomes arrears. Points of its lot
 //!   that already expired stay expired and are not reversed.
 //! - A redemption gives its consumed lots back with their original id,
-//!   expiry and partner, paying arrears first.
+//!   expiry and partner, paying arrears first (its own overdraft first);
+//!   overdraft already paid off by later credits comes back as a new lot;
+//!   vouchers it bought are cancelled with it, and only while unused.
 
+use super::accrue::new_lot;
 use super::context::{Context, Scratch};
+use super::vouchers::cancel_purchase;
 use crate::event::{CreditReversal, Event, EventBody, Lot};
-use crate::lots::lot_id;
+use crate::lots::{lot_id, total};
 use crate::member::JournalKind;
 use crate::{Decimal, Rejection, Time};
 
@@ -74,7 +78,10 @@ pub(crate) fn cancel(
             let mut scratch = Scratch::default();
             let book = scratch.book(ctx.member, currency);
             let (arrears_settled, _) = book.plan_credit(*points);
-            let mut to_settle = arrears_settled;
+            // A redemption below zero owes its overdraft: arrears are settled
+            // from that part first, then from the consumed lots.
+            let overdraft = *points - total(lots_consumed);
+            let mut to_settle = (arrears_settled - overdraft).max(Decimal::ZERO);
             let mut lots_restored = Vec::new();
             for d in lots_consumed {
                 let settle = to_settle.min(d.points);
@@ -90,6 +97,14 @@ pub(crate) fn cancel(
                         earned_at: d.earned_at,
                     });
                 }
+            }
+            // Overdraft later credits already paid off comes back as a new lot.
+            let repaid = (overdraft - arrears_settled).max(Decimal::ZERO);
+            if let (true, Some(def)) = (
+                repaid > Decimal::ZERO,
+                ctx.program.definition.currency(currency),
+            ) {
+                lots_restored.push(new_lot(def, transaction_id, occurred_at, repaid, None));
             }
             book.arrears -= arrears_settled;
             for lot in &lots_restored {
@@ -111,11 +126,24 @@ pub(crate) fn cancel(
         | JournalKind::TierChange
         | JournalKind::StatusChange
         | JournalKind::Adjustment
-        | JournalKind::BadgeAward => {
+        | JournalKind::BadgeAward
+        | JournalKind::VoucherIssue
+        | JournalKind::VoucherUse => {
             return Err(Rejection::invalid(format!(
                 "transaction {cancels} is not an accrual or a redemption"
             )))
         }
     };
-    Ok(vec![ctx.event(transaction_id, occurred_at, body)])
+    let refunded = matches!(body, EventBody::RedemptionCancelled { .. });
+    let mut events = vec![ctx.event(transaction_id, occurred_at, body)];
+    if refunded {
+        events.extend(cancel_purchase(
+            ctx,
+            transaction_id,
+            cancels,
+            occurred_at,
+            reason,
+        )?);
+    }
+    Ok(events)
 }

@@ -1,62 +1,126 @@
-//! Earn rules: base points per money unit, plus each matching multiplier
-//! adding base x (m - 1). Each contribution is rounded on its own, so the
-//! recorded contributions add up to the credit exactly.
+//! Earn rules and promotions: base points per money unit, plus each matching
+//! multiplier (rule or promotion) adding base x (m - 1), plus promotion
+//! bonuses. Each contribution is rounded on its own, so the recorded
+//! contributions add up to the credit exactly.
 
 use crate::command::Accrual;
-use crate::event::RuleContribution;
+use crate::event::{PromotionContribution, RuleContribution};
+use crate::member::Member;
 use crate::program::{Condition, Program};
+use crate::promotion::{Applicant, PromotionReward};
 use crate::Decimal;
 use std::collections::BTreeMap;
 
 /// Rule id recorded for explicitly given points.
 pub const EXPLICIT: &str = "explicit";
 
-/// What an accrual earns, per rule and currency, for a member in `tier`.
-pub fn earnings(program: &Program, tier: Option<&str>, accrual: &Accrual) -> Vec<RuleContribution> {
+/// What an accrual earns and why.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Earnings {
+    pub rules: Vec<RuleContribution>,
+    pub promotions: Vec<PromotionContribution>,
+    /// Promotions that did not apply, each with the reason.
+    pub not_applied: Vec<(String, String)>,
+}
+
+impl Earnings {
+    /// Points per currency, rules and promotions together.
+    pub fn totals(&self) -> BTreeMap<&str, Decimal> {
+        let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
+        let rules = self.rules.iter().map(|r| (&r.currency, r.points));
+        let promos = self.promotions.iter().map(|p| (&p.currency, p.points));
+        for (code, points) in rules.chain(promos) {
+            *totals.entry(code).or_default() += points;
+        }
+        totals
+    }
+}
+
+/// What an accrual earns for `member`.
+pub fn earnings(program: &Program, member: &Member, accrual: &Accrual) -> Earnings {
     let def = &program.definition;
-    let mut out = Vec::new();
+    let tier = member.tier.as_deref();
+    let mut out = Earnings::default();
+    let mut base: BTreeMap<&str, Decimal> = BTreeMap::new();
     if let Some(amount) = accrual.amount {
         let matching: Vec<_> = def
             .earn_rules
             .iter()
             .filter(|r| matches(r.when.as_ref(), tier, accrual))
             .collect();
-        let mut base: BTreeMap<&str, Decimal> = BTreeMap::new();
         for rule in &matching {
             for (code, rate) in rule.points_per_unit.iter().flatten() {
                 let raw = amount * rate;
                 *base.entry(code).or_default() += raw;
-                push(
-                    &mut out,
-                    &rule.id,
-                    code,
-                    def.rounding.round(raw, def.points_decimals),
-                );
+                push(&mut out.rules, &rule.id, code, round(program, raw));
             }
         }
         for rule in &matching {
             let Some(m) = rule.multiplier else { continue };
-            for (code, raw_base) in &base {
-                let applies = rule
-                    .currencies
-                    .as_ref()
-                    .is_none_or(|cs| cs.iter().any(|c| c == code));
-                if applies {
-                    let extra = *raw_base * (m - Decimal::ONE);
-                    push(
-                        &mut out,
-                        &rule.id,
-                        code,
-                        def.rounding.round(extra, def.points_decimals),
-                    );
-                }
+            for (code, extra) in multiplied(&base, m, rule.currencies.as_deref()) {
+                push(&mut out.rules, &rule.id, code, round(program, extra));
             }
         }
     }
     for (code, points) in &accrual.points {
-        push(&mut out, EXPLICIT, code, *points);
+        push(&mut out.rules, EXPLICIT, code, *points);
+    }
+    for promotion in &def.promotions {
+        let applicant = Applicant {
+            tier,
+            enrolled_at: member.enrolled_at,
+            used: member.promotion_uses.get(&promotion.id).copied().unwrap_or(0),
+            occurred_at: accrual.occurred_at,
+            amount: accrual.amount,
+            channel: accrual.channel.as_deref(),
+            product_category: accrual.product_category.as_deref(),
+        };
+        if let Err(why) = promotion.check(&applicant) {
+            out.not_applied.push((promotion.id.clone(), why));
+            continue;
+        }
+        let points: Vec<(&str, Decimal)> = match &promotion.reward {
+            PromotionReward::Multiplier {
+                multiplier,
+                currencies,
+            } => multiplied(&base, *multiplier, currencies.as_deref())
+                .map(|(code, extra)| (code, round(program, extra)))
+                .collect(),
+            PromotionReward::Bonus { points } => {
+                points.iter().map(|(c, p)| (c.as_str(), *p)).collect()
+            }
+        };
+        let before = out.promotions.len();
+        for (code, points) in points.into_iter().filter(|(_, p)| !p.is_zero()) {
+            out.promotions.push(PromotionContribution {
+                promotion_id: promotion.id.clone(),
+                version: promotion.version,
+                currency: code.to_string(),
+                points,
+            });
+        }
+        if out.promotions.len() == before {
+            out.not_applied
+                .push((promotion.id.clone(), "no base points to multiply".into()));
+        }
     }
     out
+}
+
+/// The extra a multiplier `m` adds to each base currency it applies to.
+fn multiplied<'a>(
+    base: &'a BTreeMap<&'a str, Decimal>,
+    m: Decimal,
+    currencies: Option<&'a [String]>,
+) -> impl Iterator<Item = (&'a str, Decimal)> + 'a {
+    base.iter()
+        .filter(move |(code, _)| currencies.is_none_or(|cs| cs.iter().any(|c| c == *code)))
+        .map(move |(code, raw)| (*code, *raw * (m - Decimal::ONE)))
+}
+
+fn round(program: &Program, raw: Decimal) -> Decimal {
+    let def = &program.definition;
+    def.rounding.round(raw, def.points_decimals)
 }
 
 fn push(out: &mut Vec<RuleContribution>, rule: &str, currency: &str, points: Decimal) {

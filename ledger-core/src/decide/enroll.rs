@@ -23,6 +23,9 @@ pub(crate) fn enroll(
             enrolled_at,
             channel: channel.clone().unwrap_or_default(),
             tier: program.definition.lowest_tier().map(str::to_string),
+            benefits: program
+                .definition
+                .tier_benefits(program.definition.lowest_tier()),
         },
     }]
 }

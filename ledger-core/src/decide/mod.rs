@@ -16,9 +16,10 @@ mod release;
 mod status;
 mod tier;
 mod validate;
+mod vouchers;
 
-pub use earn::earnings;
-pub use program::decide_program;
+pub use earn::{earnings, Earnings};
+pub use program::{decide_program, decide_program_edit, ProgramEdit};
 
 use crate::command::MemberCommand;
 use crate::fingerprint::fingerprint;
@@ -137,6 +138,24 @@ pub fn decide(
             require_enrolled(member, "badge awards are")?;
             badges::award(&ctx, transaction_id, badge, *occurred_at, reason)?
         }
+        MemberCommand::IssueVoucher {
+            transaction_id,
+            voucher,
+            occurred_at,
+            reason,
+            paid,
+        } => {
+            if *paid {
+                require_active(member, "voucher purchases are")?;
+            } else {
+                require_enrolled(member, "vouchers are")?;
+            }
+            vouchers::issue(&ctx, transaction_id, voucher, *occurred_at, reason, *paid)?
+        }
+        MemberCommand::UseVoucher(u) => {
+            require_enrolled(member, "vouchers are")?;
+            vouchers::act(&ctx, u)?
+        }
         // Runs pass over closed accounts: nothing is left to expire or assess.
         MemberCommand::Expire { .. }
         | MemberCommand::AssessTier { .. }
@@ -145,12 +164,19 @@ pub fn decide(
         {
             Vec::new()
         }
-        MemberCommand::Expire { as_of } => expire::expire(&ctx, *as_of),
+        MemberCommand::Expire { as_of } => {
+            let mut events = expire::expire(&ctx, *as_of);
+            events.extend(vouchers::expire(&ctx, *as_of));
+            events
+        }
         MemberCommand::AssessTier { as_of } => tier::assess(&ctx, *as_of),
         MemberCommand::Release { as_of } => release::release(&ctx, *as_of),
     };
-    let earned = badges::milestones(&ctx, &events);
-    Ok(Decision::Events(events.into_iter().chain(earned).collect()))
+    let badges = badges::milestones(&ctx, &events);
+    let vouchers = vouchers::on_upgrade(&ctx, &events);
+    Ok(Decision::Events(
+        events.into_iter().chain(badges).chain(vouchers).collect(),
+    ))
 }
 
 /// Accruals and redemptions need an active member.

@@ -1,4 +1,6 @@
-//! Redeeming points: no overdraft; lots are consumed oldest-expiring first.
+//! Redeeming points: lots are consumed oldest-expiring first; only the
+//! member's tier may allow going below zero (its negative limit), and that
+//! shortfall becomes arrears.
 
 use super::accrue::extend_activity;
 use super::context::{Context, Scratch};
@@ -15,16 +17,21 @@ pub(crate) fn redeem(
 ) -> Result<Vec<Event>, Rejection> {
     let mut scratch = Scratch::default();
     let book = scratch.book(ctx.member, currency);
-    let available = book.available();
-    if available < points {
+    let limit = ctx
+        .program
+        .definition
+        .negative_limit(ctx.member.tier.as_deref(), currency);
+    let spendable = book.available() + limit;
+    if spendable < points {
         return Err(Rejection::InsufficientPoints {
             currency: currency.to_string(),
-            available: available.max(Decimal::ZERO),
+            available: spendable.max(Decimal::ZERO),
             requested: points,
         });
     }
-    let (lots_consumed, _) = book.plan_debit(points, None);
+    let (lots_consumed, arrears_created) = book.plan_debit(points, None);
     book.debit(&lots_consumed);
+    book.arrears += arrears_created;
     if let Some(def) = ctx.program.definition.currency(currency) {
         extend_activity(book, def, occurred_at);
     }
@@ -36,6 +43,7 @@ pub(crate) fn redeem(
             points,
             partner_id: partner_id.map(str::to_string),
             lots_consumed,
+            arrears_created,
             balances_after: scratch.balances_after(),
         },
     )])

@@ -1,7 +1,7 @@
 //! Static checks of a command against the program: ids, currencies,
 //! amounts and their precision. Failures are `invalid_request`.
 
-use crate::command::{Accrual, MemberCommand};
+use crate::command::{Accrual, MemberCommand, VoucherAction};
 use crate::ids::{valid_text, valid_transaction_id};
 use crate::numbers::positive_with_scale;
 use crate::program::{CurrencyKind, Program};
@@ -66,6 +66,32 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
                 return Err(Rejection::invalid(format!("unknown badge {badge}")));
             }
             required_text("reason", reason)
+        }
+        MemberCommand::IssueVoucher {
+            voucher, reason, ..
+        } => {
+            if program.definition.voucher(voucher).is_none() {
+                return Err(Rejection::invalid(format!("unknown voucher {voucher}")));
+            }
+            required_text("reason", reason)
+        }
+        MemberCommand::UseVoucher(u) => {
+            if !valid_transaction_id(&u.voucher_id) {
+                return Err(Rejection::invalid("voucher_id must name a voucher"));
+            }
+            match &u.action {
+                VoucherAction::Reserve => Ok(()),
+                VoucherAction::Redeem { amount } => match amount {
+                    Some(a) if !positive_with_scale(*a, program.definition.money_decimals()) => {
+                        Err(Rejection::invalid(format!(
+                            "amount must be > 0 with at most {} decimal places",
+                            program.definition.money_decimals()
+                        )))
+                    }
+                    _ => Ok(()),
+                },
+                VoucherAction::Cancel { reason } => required_text("reason", reason),
+            }
         }
         MemberCommand::Adjust(a) => {
             known_currency(program, &a.currency)?;
@@ -133,18 +159,8 @@ fn partner(program: &Program, partner_id: Option<&str>) -> Result<(), Rejection>
 /// Business times stay within years 1970-9000, so every date derived from
 /// them (expiry, escrow, badge validity) stays within the log's text form.
 fn business_time(command: &MemberCommand) -> Result<(), Rejection> {
-    let at = match command {
-        MemberCommand::Enroll { enrolled_at, .. } => *enrolled_at,
-        MemberCommand::Accrue(a) => a.occurred_at,
-        MemberCommand::Adjust(a) => a.occurred_at,
-        MemberCommand::Redeem { occurred_at, .. }
-        | MemberCommand::Cancel { occurred_at, .. }
-        | MemberCommand::ChangeStatus { occurred_at, .. }
-        | MemberCommand::AwardBadge { occurred_at, .. } => *occurred_at,
-        MemberCommand::Expire { as_of }
-        | MemberCommand::AssessTier { as_of }
-        | MemberCommand::Release { as_of } => *as_of,
-        MemberCommand::ChangeTier { .. } => return Ok(()),
+    let Some(at) = command.business_time() else {
+        return Ok(());
     };
     if (1970..=9000).contains(&at.year()) {
         Ok(())
