@@ -113,7 +113,12 @@ impl Client {
         self.send(reqwest::Method::POST, path, body).await
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> anyhow::Result<Value> {
         let resp = self
             .http
             .request(method.clone(), format!("{}{}", self.base, path))

@@ -3,10 +3,10 @@
 //! account, sequence, recorded_at) come from the writer as [`EnvelopeMeta`].
 
 use crate::event::*;
-use crate::voucher::VoucherValue;
 use crate::member::{MemberStatus, MemberType};
 use crate::numbers::{parse as parse_dec, text};
 use crate::time::{format, format_opt, parse as parse_time};
+use crate::voucher::VoucherValue;
 use crate::{Decimal, Time};
 use loyalty_proto::v1 as pb;
 use loyalty_proto::{Body, EventEnvelope};

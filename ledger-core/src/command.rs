@@ -114,8 +114,12 @@ pub enum VoucherAction {
     Reserve,
     /// Use it: `amount` is the face value spent (required for a face-value
     /// voucher) or the purchase amount a percentage applied to.
-    Redeem { amount: Option<Decimal> },
-    Cancel { reason: String },
+    Redeem {
+        amount: Option<Decimal>,
+    },
+    Cancel {
+        reason: String,
+    },
 }
 
 /// A command on a program.

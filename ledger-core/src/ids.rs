@@ -18,6 +18,11 @@ pub fn valid_transaction_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= MAX_ID && !s.chars().any(char::is_control)
 }
 
+/// Voucher ids: `<transaction id>:<voucher definition id>`.
+pub fn valid_voucher_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 2 * MAX_ID + 1 && !s.chars().any(char::is_control)
+}
+
 /// Currency codes: 1-16 of `A-Z 0-9 _`.
 pub fn valid_code(s: &str) -> bool {
     !s.is_empty()

@@ -1,8 +1,8 @@
 //! A member account's state and how each event folds into it.
 
 use crate::event::{Event, EventBody, LotDebit};
-use crate::voucher::{Voucher, VoucherStatus};
 use crate::lots::{lot_id, lot_origin, CurrencyBook, PendingLot};
+use crate::voucher::{Voucher, VoucherStatus};
 use crate::{Decimal, Time};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -2,10 +2,10 @@
 //! the versioned program state built from `ProgramDefined` events.
 
 use crate::command::MemberCommand;
-use crate::promotion::Promotion;
-use crate::voucher::VoucherDef;
 use crate::ids::{valid_code, valid_id, valid_text};
 use crate::numbers::{Rounding, MAX_RATE};
+use crate::promotion::Promotion;
+use crate::voucher::VoucherDef;
 use crate::{Datelike, Decimal, Time};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

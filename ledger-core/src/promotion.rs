@@ -142,7 +142,12 @@ impl Promotion {
                 return Err(format!("promotion {id}: from must be before until"));
             }
         }
-        if let Some(t) = c.tiers.iter().flatten().find(|t| def.tier_index(t).is_none()) {
+        if let Some(t) = c
+            .tiers
+            .iter()
+            .flatten()
+            .find(|t| def.tier_index(t).is_none())
+        {
             return Err(format!("promotion {id}: unknown tier {t}"));
         }
         if let (Some(min), Some(max)) = (c.min_member_days, c.max_member_days) {
@@ -152,11 +157,12 @@ impl Promotion {
                 ));
             }
         }
-        if c
-            .min_amount
+        if c.min_amount
             .is_some_and(|m| !positive_with_scale(m, def.money_decimals()))
         {
-            return Err(format!("promotion {id}: min_amount must be a positive amount"));
+            return Err(format!(
+                "promotion {id}: min_amount must be a positive amount"
+            ));
         }
         if self.limit_per_member == Some(0) {
             return Err(format!("promotion {id}: limit_per_member must be >= 1"));

@@ -55,8 +55,16 @@ fn version_at(state: &ProgramState, at: Time) -> u32 {
 fn the_version_in_force_is_chosen_by_business_time() {
     let state = versions();
     assert_eq!(state.current().unwrap().version, 3);
-    assert_eq!(version_at(&state, t(2025, 5, 1)), 1, "before any: the first");
-    assert_eq!(version_at(&state, t(2026, 6, 20)), 1, "v2 defined, not yet in force");
+    assert_eq!(
+        version_at(&state, t(2025, 5, 1)),
+        1,
+        "before any: the first"
+    );
+    assert_eq!(
+        version_at(&state, t(2026, 6, 20)),
+        1,
+        "v2 defined, not yet in force"
+    );
     assert_eq!(version_at(&state, t(2026, 7, 1)), 2);
     assert_eq!(version_at(&state, t(2026, 7, 31)), 2);
     assert_eq!(version_at(&state, t(2026, 8, 2)), 3);
@@ -66,7 +74,10 @@ fn the_version_in_force_is_chosen_by_business_time() {
         tier: "Gold".into(),
         reason: "r".into(),
     };
-    assert_eq!(state.for_command(&change, t(2026, 7, 2)).unwrap().version, 2);
+    assert_eq!(
+        state.for_command(&change, t(2026, 7, 2)).unwrap().version,
+        2
+    );
 }
 
 fn points_of(events: &[Event]) -> Decimal {

@@ -99,7 +99,11 @@ fn a_multiplier_inside_its_window_doubles_the_base_of_its_currencies_only() {
     assert_eq!(promos[0].version, 1);
     assert_eq!(promos[0].points, dec("100"));
     assert_eq!(credited(&out, "POINTS"), dec("200"));
-    assert_eq!(credited(&out, "STATUS"), dec("100"), "STATUS is not in the offer");
+    assert_eq!(
+        credited(&out, "STATUS"),
+        dec("100"),
+        "STATUS is not in the offer"
+    );
     let after = given_promos(&[enroll()]).when(purchase("t1", "100", t(2026, 3, 9)));
     assert!(promotions_of(&after).is_empty(), "until is exclusive");
 }
@@ -111,8 +115,11 @@ fn a_welcome_bonus_needs_a_new_member_the_category_and_the_amount_and_pays_once(
     assert!(promotions_of(&small).is_empty());
     let out = given_promos(&[enroll()]).when(shoes("t1", "20", t(2026, 1, 10)));
     assert_eq!(credited(&out, "POINTS"), dec("270"));
-    let second = given_promos(&[enroll(), shoes("t1", "20", t(2026, 1, 10))])
-        .when(shoes("t2", "50", t(2026, 1, 12)));
+    let second = given_promos(&[enroll(), shoes("t1", "20", t(2026, 1, 10))]).when(shoes(
+        "t2",
+        "50",
+        t(2026, 1, 12),
+    ));
     assert!(promotions_of(&second).is_empty(), "limit of one per member");
     let old = given_promos(&[enroll()]).when(shoes("t1", "50", t(2026, 2, 15)));
     assert!(promotions_of(&old).is_empty(), "enrolled 44 days before");
@@ -221,7 +228,10 @@ fn promotions_are_validated() {
     let mut p = welcome_bonus();
     p.when.tiers = Some(vec!["Platinum".into()]);
     def.promotions = vec![p];
-    assert!(def.validate().unwrap_err().contains("unknown tier Platinum"));
+    assert!(def
+        .validate()
+        .unwrap_err()
+        .contains("unknown tier Platinum"));
     def.promotions = vec![welcome_bonus(), welcome_bonus()];
     assert!(def.validate().unwrap_err().contains("repeated"));
 }

@@ -167,7 +167,9 @@ fn an_anniversary_period_closes_on_the_members_anniversary_not_new_year() {
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].occurred_at, t(2028, 3, 15));
     match body(events, 0) {
-        EventBody::TierChanged { to_tier, period, .. } => {
+        EventBody::TierChanged {
+            to_tier, period, ..
+        } => {
             assert_eq!(to_tier, "Bronze");
             assert_eq!(*period, Some(2027));
         }
@@ -194,7 +196,13 @@ fn a_silver_member_may_redeem_up_to_100_points_below_zero_as_arrears() {
             ..
         } => {
             assert_eq!(*arrears_created, dec("100"));
-            assert_eq!(lots_consumed.iter().map(|d| d.points).sum::<ledger_core::Decimal>(), dec("600"));
+            assert_eq!(
+                lots_consumed
+                    .iter()
+                    .map(|d| d.points)
+                    .sum::<ledger_core::Decimal>(),
+                dec("600")
+            );
             assert_eq!(balances_after[0].available, dec("-100"));
             assert_eq!(balances_after[0].arrears, dec("100"));
         }
@@ -210,9 +218,11 @@ fn the_next_credit_pays_the_overdraft_and_cancelling_it_restores_everything() {
         purchase("t1", "600", t(2026, 2, 1)),
         redeem("r1", "POINTS", "700", t(2026, 2, 2)),
     ];
-    let paid = given_tiers(TierPeriod::CalendarYear, &history).when(purchase("t2", "150", t(2026, 2, 3)));
+    let paid =
+        given_tiers(TierPeriod::CalendarYear, &history).when(purchase("t2", "150", t(2026, 2, 3)));
     assert_eq!(paid.available("POINTS"), dec("50"));
-    let out = given_tiers(TierPeriod::CalendarYear, &history).when(cancel("c1", "r1", t(2026, 2, 3)));
+    let out =
+        given_tiers(TierPeriod::CalendarYear, &history).when(cancel("c1", "r1", t(2026, 2, 3)));
     match body(out.then_events(), 0) {
         EventBody::RedemptionCancelled {
             arrears_settled,
@@ -220,7 +230,13 @@ fn the_next_credit_pays_the_overdraft_and_cancelling_it_restores_everything() {
             ..
         } => {
             assert_eq!(*arrears_settled, dec("100"));
-            assert_eq!(lots_restored.iter().map(|l| l.points).sum::<ledger_core::Decimal>(), dec("600"));
+            assert_eq!(
+                lots_restored
+                    .iter()
+                    .map(|l| l.points)
+                    .sum::<ledger_core::Decimal>(),
+                dec("600")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -232,7 +248,12 @@ fn the_next_credit_pays_the_overdraft_and_cancelling_it_restores_everything() {
 #[test]
 fn a_bronze_member_cannot_go_below_zero() {
     let history = [enroll(), purchase("t1", "100", t(2026, 2, 1))];
-    let out = given_tiers(TierPeriod::CalendarYear, &history).when(redeem("r1", "POINTS", "101", t(2026, 2, 2)));
+    let out = given_tiers(TierPeriod::CalendarYear, &history).when(redeem(
+        "r1",
+        "POINTS",
+        "101",
+        t(2026, 2, 2),
+    ));
     out.then_rejected("insufficient_points");
 }
 
@@ -240,7 +261,9 @@ fn a_bronze_member_cannot_go_below_zero() {
 fn benefits_and_limits_must_name_what_exists() {
     let mut s = with_benefits(given(&[]));
     let def = &mut s.program.definition;
-    def.tiers.as_mut().unwrap().levels[1].benefits.push("spa".into());
+    def.tiers.as_mut().unwrap().levels[1]
+        .benefits
+        .push("spa".into());
     assert!(def.validate().unwrap_err().contains("unknown benefit spa"));
     def.tiers.as_mut().unwrap().levels[1].benefits.pop();
     def.tiers.as_mut().unwrap().levels[1]

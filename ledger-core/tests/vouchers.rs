@@ -15,9 +15,7 @@ fn with_vouchers(mut s: Scenario) -> Scenario {
         VoucherDef {
             id: "ten-off".into(),
             name: "10 EUR off".into(),
-            value: VoucherValue::FaceValue {
-                amount: dec("10"),
-            },
+            value: VoucherValue::FaceValue { amount: dec("10") },
             valid_days: 90,
             price: Some(VoucherPrice {
                 currency: "POINTS".into(),
@@ -28,9 +26,7 @@ fn with_vouchers(mut s: Scenario) -> Scenario {
         VoucherDef {
             id: "gold-welcome".into(),
             name: "20% welcome to Gold".into(),
-            value: VoucherValue::Percent {
-                percent: dec("20"),
-            },
+            value: VoucherValue::Percent { percent: dec("20") },
             valid_days: 30,
             price: None,
             issue_on_tier: Some("Gold".into()),
@@ -181,10 +177,20 @@ fn a_face_value_redemption_needs_the_amount() {
 #[test]
 fn a_reserved_voucher_cannot_be_reserved_twice_but_can_be_redeemed() {
     let mut history = bought();
-    history.push(step("r1", "v1:ten-off", VoucherAction::Reserve, t(2026, 2, 3)));
+    history.push(step(
+        "r1",
+        "v1:ten-off",
+        VoucherAction::Reserve,
+        t(2026, 2, 3),
+    ));
     let s = given_vouchers(&history);
     let twice = s
-        .decide(&step("r2", "v1:ten-off", VoucherAction::Reserve, t(2026, 2, 3)))
+        .decide(&step(
+            "r2",
+            "v1:ten-off",
+            VoucherAction::Reserve,
+            t(2026, 2, 3),
+        ))
         .unwrap_err();
     assert_eq!(twice.code(), "voucher_unavailable");
     let out = s.when(spend("u1", "10", t(2026, 2, 3)));

@@ -132,7 +132,10 @@ fn fold_program(
         .unwrap_or_default();
     for promotion in &definition.promotions {
         let history = promotions.entry(promotion.id.clone()).or_default();
-        if history.last().is_none_or(|h| h.version != promotion.version) {
+        if history
+            .last()
+            .is_none_or(|h| h.version != promotion.version)
+        {
             history.push(PromotionVersionView {
                 version: promotion.version,
                 program_version: *version,

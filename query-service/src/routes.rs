@@ -107,7 +107,9 @@ async fn promotions(
             })
         })
         .collect();
-    Ok(Json(json!({ "program_id": view.program_id, "promotions": list })))
+    Ok(Json(
+        json!({ "program_id": view.program_id, "promotions": list }),
+    ))
 }
 
 async fn member(

@@ -427,10 +427,16 @@ async fn promotions(api: &Api) {
     assert_eq!(b["tier"], "Bronze");
     // A dry run says what a sneaker purchase in store earns and why; it writes nothing.
     let sneakers = json!({"occurred_at": "2026-11-05T10:00:00Z", "amount": "40", "channel": "store", "product_category": "sneakers"});
-    let (s, dry) = api.post(&format!("{m}/accruals/simulate"), sneakers.clone()).await;
+    let (s, dry) = api
+        .post(&format!("{m}/accruals/simulate"), sneakers.clone())
+        .await;
     assert_eq!(s, 200, "{dry}");
     assert_eq!(dry["simulated"], true);
-    assert_eq!(dry["credited"], json!({"POINTS": "1200", "STATUS": "40"}), "{dry}");
+    assert_eq!(
+        dry["credited"],
+        json!({"POINTS": "1200", "STATUS": "40"}),
+        "{dry}"
+    );
     assert_eq!(
         dry["promotions"],
         json!([{"promotion_id": "sneaker-week", "version": 1, "currency": "POINTS", "points": "800"}])
@@ -446,19 +452,34 @@ async fn promotions(api: &Api) {
     assert_eq!(s, 201, "{b}");
     assert_eq!(b["credited"], dry["credited"], "the dry run told the truth");
     assert_eq!(b["promotions"], dry["promotions"]);
-    let (s, b) = api.post(&format!("{m}/accruals"), json!({"occurred_at": "2026-11-05T10:00:00Z", "amount": "1"})).await;
-    assert_eq!((s, code(&b)), (400, "invalid_request"), "a real accrual needs its id");
+    let (s, b) = api
+        .post(
+            &format!("{m}/accruals"),
+            json!({"occurred_at": "2026-11-05T10:00:00Z", "amount": "1"}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (400, "invalid_request"),
+        "a real accrual needs its id"
+    );
 
     // A promotion put through its own route is a new program version; a
     // change is its next version; a dry run dated after it sees it.
     let now = chrono::Utc::now();
     let flash = |points: &str| json!({"name": "Flash sale", "when": {"from": now - chrono::Duration::days(1), "until": now + chrono::Duration::days(2)}, "reward": {"kind": "bonus", "points": {"POINTS": points}}});
-    let (s, v1) = api.put(&format!("{P}/promotions/flash"), flash("100")).await;
+    let (s, v1) = api
+        .put(&format!("{P}/promotions/flash"), flash("100"))
+        .await;
     assert_eq!(s, 200, "{v1}");
     assert_eq!(v1["promotion"]["version"], 1, "{v1}");
-    let (s, same) = api.put(&format!("{P}/promotions/flash"), flash("100")).await;
+    let (s, same) = api
+        .put(&format!("{P}/promotions/flash"), flash("100"))
+        .await;
     assert_eq!((s, &same["changed"]), (200, &json!(false)), "{same}");
-    let (s, v2) = api.put(&format!("{P}/promotions/flash"), flash("150")).await;
+    let (s, v2) = api
+        .put(&format!("{P}/promotions/flash"), flash("150"))
+        .await;
     assert_eq!(s, 200, "{v2}");
     assert_eq!(v2["promotion"]["version"], 2);
     assert_eq!(v2["version"], v1["version"].as_u64().unwrap() + 1, "{v2}");
@@ -473,9 +494,14 @@ async fn promotions(api: &Api) {
     // Dated before the new versions took effect: decided by the version then.
     let (s, old) = api.post(&format!("{m}/accruals/simulate"), sneakers).await;
     assert_eq!(s, 200, "{old}");
-    assert!(old["program_version"].as_u64() < v1["version"].as_u64(), "{old}");
+    assert!(
+        old["program_version"].as_u64() < v1["version"].as_u64(),
+        "{old}"
+    );
     let token = v2["position"].as_str().unwrap().to_string();
-    let (s, list) = api.get(&format!("{P}/promotions?min_position={token}")).await;
+    let (s, list) = api
+        .get(&format!("{P}/promotions?min_position={token}"))
+        .await;
     assert_eq!(s, 200, "{list}");
     let flash_view = list["promotions"]
         .as_array()
@@ -484,7 +510,11 @@ async fn promotions(api: &Api) {
         .find(|p| p["promotion_id"] == "flash")
         .cloned()
         .unwrap();
-    assert_eq!(flash_view["versions"].as_array().unwrap().len(), 2, "{flash_view}");
+    assert_eq!(
+        flash_view["versions"].as_array().unwrap().len(),
+        2,
+        "{flash_view}"
+    );
     let (s, gone) = api.delete(&format!("{P}/promotions/flash")).await;
     assert_eq!(s, 200, "{gone}");
     let (s, b) = api.delete(&format!("{P}/promotions/flash")).await;
@@ -492,7 +522,10 @@ async fn promotions(api: &Api) {
     let token = gone["position"].as_str().unwrap().to_string();
     let (s, program) = api.get(&format!("{P}?min_position={token}")).await;
     assert_eq!(s, 200, "{program}");
-    assert_eq!(program["versions"].as_array().unwrap().len() as u64, gone["version"].as_u64().unwrap());
+    assert_eq!(
+        program["versions"].as_array().unwrap().len() as u64,
+        gone["version"].as_u64().unwrap()
+    );
 }
 
 async fn vouchers_and_limits(api: &Api) {
@@ -516,15 +549,35 @@ async fn vouchers_and_limits(api: &Api) {
     assert_eq!(b["voucher"]["remaining"], "6");
     let (s, b) = api.post(&format!("{v}/redemptions"), json!({"transaction_id": "eve-u2", "occurred_at": "2026-11-07T11:00:00Z", "amount": "7"})).await;
     assert_eq!((s, code(&b)), (409, "voucher_unavailable"), "{b}");
-    let (s, b) = api.post(&format!("{v}/reservations"), json!({"transaction_id": "eve-u3", "occurred_at": "2026-11-07T12:00:00Z"})).await;
+    let (s, b) = api
+        .post(
+            &format!("{v}/reservations"),
+            json!({"transaction_id": "eve-u3", "occurred_at": "2026-11-07T12:00:00Z"}),
+        )
+        .await;
     assert_eq!(s, 201, "{b}");
-    let (s, b) = api.post(&format!("{m}/vouchers/nope/reservations"), json!({"transaction_id": "eve-u4", "occurred_at": "2026-11-07T12:00:00Z"})).await;
+    let (s, b) = api
+        .post(
+            &format!("{m}/vouchers/nope/reservations"),
+            json!({"transaction_id": "eve-u4", "occurred_at": "2026-11-07T12:00:00Z"}),
+        )
+        .await;
     assert_eq!((s, code(&b)), (404, "voucher_not_found"));
-    let (s, b) = api.post(&format!("{v}/refunds"), json!({"transaction_id": "eve-u5", "occurred_at": "2026-11-07T12:00:00Z"})).await;
+    let (s, b) = api
+        .post(
+            &format!("{v}/refunds"),
+            json!({"transaction_id": "eve-u5", "occurred_at": "2026-11-07T12:00:00Z"}),
+        )
+        .await;
     assert_eq!(s, 404, "{b}");
 
     // Silver grants free shipping and lets POINTS go 500 below zero.
-    let (s, b) = api.post(&format!("{m}/tier-changes"), json!({"transaction_id": "eve-t1", "tier": "Silver", "reason": "status match"})).await;
+    let (s, b) = api
+        .post(
+            &format!("{m}/tier-changes"),
+            json!({"transaction_id": "eve-t1", "tier": "Silver", "reason": "status match"}),
+        )
+        .await;
     assert_eq!(s, 201, "{b}");
     let (s, b) = api.post(&format!("{m}/redemptions"), json!({"transaction_id": "eve-r1", "occurred_at": "2026-11-08T10:00:00Z", "currency": "POINTS", "points": "701"})).await;
     assert_eq!((s, code(&b)), (422, "insufficient_points"), "{b}");

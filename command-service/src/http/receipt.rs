@@ -115,18 +115,28 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
                 }
             }
             EventBody::VoucherReserved { voucher_id } => {
-                out.insert("voucher".into(), json!({"voucher_id": voucher_id, "status": "reserved"}));
+                out.insert(
+                    "voucher".into(),
+                    json!({"voucher_id": voucher_id, "status": "reserved"}),
+                );
             }
             EventBody::VoucherRedeemed {
                 voucher_id,
                 amount,
                 remaining,
             } => {
-                let status = if remaining.is_none_or(|r| r.is_zero()) { "redeemed" } else { "issued" };
+                let status = if remaining.is_none_or(|r| r.is_zero()) {
+                    "redeemed"
+                } else {
+                    "issued"
+                };
                 out.insert("voucher".into(), json!({"voucher_id": voucher_id, "status": status, "amount": amount.map(text), "remaining": remaining.map(text)}));
             }
             EventBody::VoucherCancelled { voucher_id, .. } => {
-                out.insert("voucher".into(), json!({"voucher_id": voucher_id, "status": "cancelled"}));
+                out.insert(
+                    "voucher".into(),
+                    json!({"voucher_id": voucher_id, "status": "cancelled"}),
+                );
             }
             _ => {}
         }

@@ -4,17 +4,17 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::receipt::receipt;
 use super::requests::*;
+use crate::outcome::Outcome;
 use crate::runs::RunSummary;
 use crate::service::CommandService;
+use crate::service::Simulation;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router};
-use ledger_core::numbers::text;
-use crate::outcome::Outcome;
-use crate::service::Simulation;
 use ledger_core::command::VoucherAction;
 use ledger_core::decide::ProgramEdit;
+use ledger_core::numbers::text;
 use ledger_core::promotion::Promotion;
 use ledger_core::{MemberCommand, Program, ProgramDefinition};
 use serde_json::{json, Value};
@@ -83,7 +83,10 @@ async fn define_program(
     ApiJson(definition): ApiJson<ProgramDefinition>,
 ) -> Reply {
     let (current, outcome) = svc.define_program(&program, definition).await?;
-    Ok((StatusCode::OK, Json(program_reply(&program, &current, &outcome))))
+    Ok((
+        StatusCode::OK,
+        Json(program_reply(&program, &current, &outcome)),
+    ))
 }
 
 /// The answer to a program edit: the version now in force.
@@ -119,14 +122,14 @@ async fn put_promotion(
     Ok((StatusCode::OK, Json(body)))
 }
 
-async fn withdraw_promotion(
-    State(svc): Svc,
-    Path((program, id)): Path<(String, String)>,
-) -> Reply {
+async fn withdraw_promotion(State(svc): Svc, Path((program, id)): Path<(String, String)>) -> Reply {
     let (current, outcome) = svc
         .edit_program(&program, ProgramEdit::WithdrawPromotion(id))
         .await?;
-    Ok((StatusCode::OK, Json(program_reply(&program, &current, &outcome))))
+    Ok((
+        StatusCode::OK,
+        Json(program_reply(&program, &current, &outcome)),
+    ))
 }
 
 async fn enroll(

@@ -69,7 +69,11 @@ pub fn earnings(program: &Program, member: &Member, accrual: &Accrual) -> Earnin
         let applicant = Applicant {
             tier,
             enrolled_at: member.enrolled_at,
-            used: member.promotion_uses.get(&promotion.id).copied().unwrap_or(0),
+            used: member
+                .promotion_uses
+                .get(&promotion.id)
+                .copied()
+                .unwrap_or(0),
             occurred_at: accrual.occurred_at,
             amount: accrual.amount,
             channel: accrual.channel.as_deref(),

@@ -173,7 +173,12 @@ fn closing_period(period: TierPeriod, enrolled_at: Time, as_of: Time) -> Option<
             if years > 0 && anniversary(enrolled_at, years) > as_of {
                 years -= 1;
             }
-            (years > 0).then(|| (enrolled_at.year() + years - 1, anniversary(enrolled_at, years)))
+            (years > 0).then(|| {
+                (
+                    enrolled_at.year() + years - 1,
+                    anniversary(enrolled_at, years),
+                )
+            })
         }
     }
 }

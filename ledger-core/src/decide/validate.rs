@@ -2,7 +2,7 @@
 //! amounts and their precision. Failures are `invalid_request`.
 
 use crate::command::{Accrual, MemberCommand, VoucherAction};
-use crate::ids::{valid_text, valid_transaction_id};
+use crate::ids::{valid_text, valid_transaction_id, valid_voucher_id};
 use crate::numbers::positive_with_scale;
 use crate::program::{CurrencyKind, Program};
 use crate::{Datelike, Decimal, Rejection};
@@ -76,7 +76,7 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
             required_text("reason", reason)
         }
         MemberCommand::UseVoucher(u) => {
-            if !valid_transaction_id(&u.voucher_id) {
+            if !valid_voucher_id(&u.voucher_id) {
                 return Err(Rejection::invalid("voucher_id must name a voucher"));
             }
             match &u.action {

@@ -125,7 +125,10 @@ pub(crate) fn cancel_purchase(
         if !v.unused() {
             return Err(Rejection::VoucherUnavailable {
                 voucher: v.voucher_id.clone(),
-                why: format!("it is {} or partly used, so its purchase stands", v.status.as_str()),
+                why: format!(
+                    "it is {} or partly used, so its purchase stands",
+                    v.status.as_str()
+                ),
             });
         }
         events.push(ctx.event(
