@@ -272,7 +272,7 @@ impl CommandService {
             kind = command_kind(&command)
         );
         async {
-            self.program_for(program_id, &command, self.clock.now())?;
+            let program = self.program_for(program_id, &command, self.clock.now())?;
             let key = account_key(program_id, member_id);
             let partition = self.log.partition_for(&key);
             let mut part = self.partitions[partition as usize].lock().await;
@@ -283,7 +283,6 @@ impl CommandService {
                 }
                 let account = part.members.get(&key);
                 let now = self.clock.now();
-                let program = self.program_for(program_id, &command, now)?;
                 let events = match decide(
                     account.map(|a| &a.member),
                     &program,

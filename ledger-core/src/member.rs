@@ -388,16 +388,10 @@ impl Member {
                 remaining,
                 ..
             } => {
-                let spent = remaining.is_none_or(|r| r.is_zero());
                 if let Some(v) = self.vouchers.get_mut(voucher_id) {
                     v.remaining = *remaining;
                 }
-                let status = if spent {
-                    VoucherStatus::Redeemed
-                } else {
-                    VoucherStatus::Issued
-                };
-                self.voucher_to(voucher_id, status);
+                self.voucher_to(voucher_id, VoucherStatus::after_redemption(*remaining));
                 self.record(event, JournalKind::VoucherUse);
             }
             EventBody::VoucherCancelled { voucher_id, .. } => {

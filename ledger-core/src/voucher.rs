@@ -69,6 +69,16 @@ impl VoucherStatus {
         }
     }
 
+    /// After a redemption leaving `remaining` face value: spent when nothing
+    /// is left (or it was a percentage), else usable again (unreserved).
+    pub fn after_redemption(remaining: Option<Decimal>) -> VoucherStatus {
+        if remaining.is_none_or(|r| r.is_zero()) {
+            VoucherStatus::Redeemed
+        } else {
+            VoucherStatus::Issued
+        }
+    }
+
     /// Still usable (not spent, cancelled or lapsed).
     pub fn is_open(self) -> bool {
         matches!(self, VoucherStatus::Issued | VoucherStatus::Reserved)

@@ -432,11 +432,7 @@ impl MemberFold<'_, '_> {
                 remaining,
                 ..
             } => {
-                let status = if remaining.is_none_or(|r| r.is_zero()) {
-                    VoucherStatus::Redeemed
-                } else {
-                    VoucherStatus::Issued
-                };
+                let status = VoucherStatus::after_redemption(*remaining);
                 self.voucher(voucher_id, status, Some(*remaining))?;
             }
             EventBody::VoucherCancelled { voucher_id, .. } => {

@@ -5,6 +5,7 @@ use crate::outcome::Outcome;
 use ledger_core::event::EventBody;
 use ledger_core::numbers::text;
 use ledger_core::time::format_opt;
+use ledger_core::voucher::VoucherStatus;
 use ledger_core::Decimal;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -125,11 +126,7 @@ pub fn receipt(outcome: &Outcome, transaction_id: Option<&str>) -> Value {
                 amount,
                 remaining,
             } => {
-                let status = if remaining.is_none_or(|r| r.is_zero()) {
-                    "redeemed"
-                } else {
-                    "issued"
-                };
+                let status = VoucherStatus::after_redemption(*remaining).as_str();
                 out.insert("voucher".into(), json!({"voucher_id": voucher_id, "status": status, "amount": amount.map(text), "remaining": remaining.map(text)}));
             }
             EventBody::VoucherCancelled { voucher_id, .. } => {

@@ -8,6 +8,11 @@ use crate::lots::total;
 use crate::program::ExpiryModel;
 use crate::{Decimal, Time};
 
+/// The transaction id of an expiry run's events.
+pub(crate) fn run_transaction(as_of: Time) -> String {
+    format!("expire:{}", crate::time::format(&as_of))
+}
+
 pub(crate) fn expire(ctx: &Context, as_of: Time) -> Vec<Event> {
     let mut events = Vec::new();
     for currency in &ctx.program.definition.currencies {
@@ -33,7 +38,7 @@ pub(crate) fn expire(ctx: &Context, as_of: Time) -> Vec<Event> {
             book.activity_expires_at = None;
         }
         events.push(ctx.event(
-            &format!("expire:{}", crate::time::format(&as_of)),
+            &run_transaction(as_of),
             as_of,
             EventBody::PointsExpired {
                 currency: currency.code.clone(),

@@ -4,6 +4,7 @@
 //! expiry run.
 
 use super::context::Context;
+use super::expire::run_transaction;
 use super::redeem::redeem;
 use crate::command::{VoucherAction, VoucherUse};
 use crate::event::{Event, EventBody};
@@ -151,7 +152,7 @@ pub(crate) fn expire(ctx: &Context, as_of: Time) -> Vec<Event> {
         .filter(|v| v.status.is_open() && v.valid_until <= as_of)
         .map(|v| {
             ctx.event(
-                &format!("expire:{}", crate::time::format(&as_of)),
+                &run_transaction(as_of),
                 as_of,
                 EventBody::VoucherExpired {
                     voucher_id: v.voucher_id.clone(),
