@@ -8,7 +8,10 @@
 //! The group's assignment is also the writer's ownership of events
 //! partitions (see `ownership`): a command is decided only once its
 //! partition is owned, and one whose partition was revoked meanwhile is left
-//! uncommitted for its new owner.
+//! uncommitted for its new owner. Commands fetched under an earlier
+//! assignment of a partition are skipped: deciding one after a command was
+//! given up would commit past it, and the new assignment re-delivers them
+//! all, in order, from the committed offset.
 
 use crate::error::CommandError;
 use crate::ownership::{Change, GroupContext};
@@ -27,7 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tracing::{error, info_span, warn, Instrument};
+use tracing::{error, info, info_span, warn, Instrument};
 
 /// Where commands come from and rejections go.
 #[derive(Clone, Debug)]
@@ -94,7 +97,7 @@ pub async fn run_intake(
         rejections: config.rejections_topic.clone(),
     });
     // One worker per partition: a partition's commands in order, partitions in parallel.
-    let mut workers: HashMap<u32, (mpsc::Sender<OwnedMessage>, JoinHandle<()>)> = HashMap::new();
+    let mut workers: HashMap<u32, (mpsc::Sender<Delivery>, JoinHandle<()>)> = HashMap::new();
     loop {
         let received = tokio::select! {
             r = intake.consumer.recv() => r.map(|m| m.detach()),
@@ -110,6 +113,12 @@ pub async fn run_intake(
             }
         };
         let partition = message.partition() as u32;
+        // The rebalance callbacks run inside `recv`, so this is the
+        // assignment the message was fetched under.
+        let delivery = Delivery {
+            assignment: intake.consumer.context().generation(partition),
+            message,
+        };
         let (worker, _) = workers.entry(partition).or_insert_with(|| {
             let (tx, rx) = mpsc::channel(WORKER_QUEUE);
             (
@@ -117,7 +126,7 @@ pub async fn run_intake(
                 tokio::spawn(intake.clone().work(partition, rx, stop.clone())),
             )
         });
-        if worker.send(message).await.is_err() {
+        if worker.send(delivery).await.is_err() {
             workers.remove(&partition);
         }
     }
@@ -136,6 +145,12 @@ pub async fn run_intake(
 /// Commands queued per partition worker.
 const WORKER_QUEUE: usize = 1024;
 
+/// A consumed command and the assignment of its partition it came under.
+struct Delivery {
+    assignment: u64,
+    message: OwnedMessage,
+}
+
 struct Intake {
     service: Arc<CommandService>,
     consumer: StreamConsumer<GroupContext>,
@@ -144,23 +159,36 @@ struct Intake {
 }
 
 impl Intake {
-    /// Settles one partition's commands in order, committing each once settled.
+    /// Settles one partition's commands in order, committing each once
+    /// settled. A command of an earlier assignment of the partition is left
+    /// alone: the current assignment re-delivers it from the committed offset.
     async fn work(
         self: Arc<Self>,
         partition: u32,
-        mut queue: mpsc::Receiver<OwnedMessage>,
+        mut queue: mpsc::Receiver<Delivery>,
         stop: watch::Receiver<bool>,
     ) {
-        while let Some(message) = queue.recv().await {
+        while let Some(Delivery {
+            assignment,
+            message,
+        }) = queue.recv().await
+        {
             if *stop.borrow() {
                 return;
             }
-            if !owned_while_assigned(&self.service, self.consumer.context(), partition).await {
+            let group = self.consumer.context();
+            if !owned_under(&self.service, group, partition, assignment).await {
                 continue;
             }
             if let Some(right) = self.misrouted(&message) {
                 self.reroute(&message, right).await;
             } else if !settle(&self.service, &self.producer, &self.rejections, &message).await {
+                info!(
+                    partition,
+                    offset = message.offset(),
+                    assignment,
+                    "left the command to the partition's next assignment"
+                );
                 continue;
             }
             if let Err(e) = self.commit(&message) {
@@ -216,18 +244,22 @@ fn topic_config(config: &IntakeConfig, topic: &str) -> KafkaConfig {
     }
 }
 
-/// Waits until the service owns `partition` (its state is being brought up
-/// to date); false once the group has taken the partition away.
-async fn owned_while_assigned(
+/// Waits until the service owns `partition` under `assignment` (its state
+/// is being brought up to date); false once the group has taken the
+/// partition away or assigned it again (which re-delivers the command).
+async fn owned_under(
     service: &CommandService,
     group: &GroupContext,
     partition: u32,
+    assignment: u64,
 ) -> bool {
     loop {
+        // Ownership is taken after the assignment is counted, so an owner
+        // seen here has its assignment counted already.
         if service.owns(partition).await {
-            return true;
+            return group.generation(partition) == assignment;
         }
-        if !group.is_assigned(partition) {
+        if !group.is_assigned(partition) || group.generation(partition) != assignment {
             return false;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -11,7 +11,7 @@ use crate::owners::OwnerDirectory;
 use crate::service::CommandService;
 use rdkafka::consumer::{BaseConsumer, ConsumerContext, Rebalance};
 use rdkafka::{ClientContext, TopicPartitionList};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -25,10 +25,13 @@ pub enum Change {
 }
 
 /// The commands consumer's context: it reports rebalances and keeps the set
-/// of assigned partitions, which the intake checks before deciding.
+/// of assigned partitions, which the intake checks before deciding, and how
+/// many times each was assigned (an assignment's commands are re-delivered
+/// from the committed offset, so a worker tells them from stale ones).
 pub struct GroupContext {
     changes: mpsc::UnboundedSender<Change>,
     assigned: Arc<Mutex<BTreeSet<u32>>>,
+    generations: Mutex<HashMap<u32, u64>>,
 }
 
 impl GroupContext {
@@ -36,7 +39,15 @@ impl GroupContext {
         GroupContext {
             changes,
             assigned: Arc::default(),
+            generations: Mutex::default(),
         }
+    }
+
+    /// How many times `partition` has been assigned to this consumer: a
+    /// message received now belongs to that assignment.
+    pub fn generation(&self, partition: u32) -> u64 {
+        let generations = self.generations.lock().unwrap_or_else(|e| e.into_inner());
+        generations.get(&partition).copied().unwrap_or_default()
     }
 
     /// Whether the group has `partition` assigned to this consumer now.
@@ -70,6 +81,12 @@ impl ConsumerContext for GroupContext {
     fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(list) = rebalance {
             let given = partitions(list);
+            {
+                let mut generations = self.generations.lock().unwrap_or_else(|e| e.into_inner());
+                for p in &given {
+                    *generations.entry(*p).or_default() += 1;
+                }
+            }
             let mut assigned = self.assigned.lock().unwrap_or_else(|e| e.into_inner());
             assigned.extend(&given);
             let _ = self.changes.send(Change::Assigned(given));

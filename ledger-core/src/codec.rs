@@ -11,6 +11,8 @@ use crate::{Decimal, Time};
 use loyalty_proto::v1 as pb;
 use loyalty_proto::{Body, EventEnvelope};
 
+mod transfers;
+
 /// Envelope fields that the log writer owns.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnvelopeMeta {
@@ -296,6 +298,7 @@ fn body_to_proto(body: &EventBody) -> Body {
             partner_id,
             lots_consumed,
             arrears_created,
+            by_member,
             balances_after,
         } => Body::PointsRedeemed(pb::PointsRedeemed {
             currency: currency.clone(),
@@ -304,6 +307,7 @@ fn body_to_proto(body: &EventBody) -> Body {
             lots_consumed: debits_to(lots_consumed),
             balances_after: balances_to(balances_after),
             arrears_created: text(*arrears_created),
+            by_member: opt(by_member),
         }),
         EventBody::PointsExpired {
             currency,
@@ -508,6 +512,15 @@ fn body_to_proto(body: &EventBody) -> Body {
             voucher_id: voucher_id.clone(),
             remaining: remaining.map(text).unwrap_or_default(),
         }),
+        EventBody::PointsTransferredOut { .. }
+        | EventBody::PointsTransferredIn { .. }
+        | EventBody::TransferRefused { .. }
+        | EventBody::TransferSettled { .. }
+        | EventBody::GroupMemberAdded { .. }
+        | EventBody::GroupMemberConfirmed { .. }
+        | EventBody::GroupMemberRemoved { .. }
+        | EventBody::GroupJoined { .. }
+        | EventBody::GroupLeft { .. } => transfers::to_proto(body),
     }
 }
 
@@ -620,6 +633,7 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
             partner_id: some(&r.partner_id),
             lots_consumed: debits_from(&r.lots_consumed)?,
             arrears_created: dec("arrears_created", &r.arrears_created)?,
+            by_member: some(&r.by_member),
             balances_after: balances_from(&r.balances_after)?,
         },
         Body::PointsExpired(e) => EventBody::PointsExpired {
@@ -756,5 +770,14 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
             voucher_id: v.voucher_id.clone(),
             remaining: dec_opt("remaining", &v.remaining)?,
         },
+        Body::PointsTransferredOut(_)
+        | Body::PointsTransferredIn(_)
+        | Body::TransferRefused(_)
+        | Body::TransferSettled(_)
+        | Body::GroupMemberAdded(_)
+        | Body::GroupMemberConfirmed(_)
+        | Body::GroupMemberRemoved(_)
+        | Body::GroupJoined(_)
+        | Body::GroupLeft(_) => transfers::from_proto(body)?,
     })
 }

@@ -1,5 +1,6 @@
 //! Commands: what a store, app, partner or operator asks the ledger to do.
 
+use crate::event::LotDebit;
 use crate::member::{MemberStatus, MemberType};
 use crate::program::ProgramDefinition;
 use crate::{Decimal, Time};
@@ -22,6 +23,9 @@ pub enum MemberCommand {
         currency: String,
         points: Decimal,
         partner_id: Option<String>,
+        /// On a group account: the member spending from the pool (who must
+        /// be allowed to).
+        by_member: Option<String>,
     },
     Cancel {
         transaction_id: String,
@@ -60,6 +64,45 @@ pub enum MemberCommand {
     },
     /// Reserve, redeem or cancel a voucher the member holds.
     UseVoucher(VoucherUse),
+    /// Send points to another member of the program.
+    Transfer(Transfer),
+    /// Another account's transfer (or pool contribution) arriving here: sent
+    /// by the ledger itself after the sender's `PointsTransferredOut`.
+    ReceiveTransfer(IncomingTransfer),
+    /// The receiver's answer, back on the sender: delivered, or returned
+    /// with why (`returned`).
+    SettleTransfer {
+        transfer_id: String,
+        returned: Option<String>,
+    },
+    /// On a group account: add a member (or change its terms).
+    AddGroupMember(GroupTerms),
+    /// On a group account: take a member out (an operator, or the member's
+    /// refusal to join).
+    RemoveGroupMember {
+        transaction_id: String,
+        member_id: String,
+        occurred_at: Time,
+        reason: String,
+    },
+    /// On a group account: the member has joined on the terms of `joined`
+    /// (the transaction that added it).
+    ConfirmGroupMember {
+        joined: String,
+        member_id: String,
+    },
+    /// On a member: the group added it (sent by the ledger).
+    JoinGroup {
+        group_id: String,
+        terms: GroupTerms,
+    },
+    /// On a member: the group took it out (sent by the ledger).
+    LeaveGroup {
+        transaction_id: String,
+        group_id: String,
+        occurred_at: Time,
+        reason: String,
+    },
     /// Expire what is due as of a time (one member's part of an expiry run).
     Expire {
         as_of: Time,
@@ -96,6 +139,42 @@ pub struct Adjustment {
     pub points: Decimal,
     pub actor: String,
     pub reason: String,
+}
+
+/// A point-to-point transfer as the sender asks for it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Transfer {
+    pub transaction_id: String,
+    pub to_member: String,
+    pub occurred_at: Time,
+    pub currency: String,
+    pub points: Decimal,
+    pub reason: String,
+}
+
+/// A transfer arriving at its receiver: the sender's lots, as debited (each
+/// keeps its expiry, partner and earning date).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IncomingTransfer {
+    pub transfer_id: String,
+    pub from_member: String,
+    pub occurred_at: Time,
+    pub currency: String,
+    pub lots: Vec<LotDebit>,
+    /// A member's contribution to its group's pool (the group checks its roster).
+    pub pool: bool,
+}
+
+/// A member's place in a group: the share of its accruals that goes to the
+/// pool and whether it may spend from the pool.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupTerms {
+    pub transaction_id: String,
+    pub member_id: String,
+    pub occurred_at: Time,
+    /// Percent of each accrual credited to the pool (0-100).
+    pub contribution_percent: Decimal,
+    pub may_redeem: bool,
 }
 
 /// One step in a voucher's life.
@@ -142,6 +221,16 @@ impl MemberCommand {
             | MemberCommand::IssueVoucher { transaction_id, .. } => Some(transaction_id),
             MemberCommand::Adjust(a) => Some(&a.transaction_id),
             MemberCommand::UseVoucher(u) => Some(&u.transaction_id),
+            MemberCommand::Transfer(t) => Some(&t.transaction_id),
+            MemberCommand::ReceiveTransfer(t) => Some(&t.transfer_id),
+            MemberCommand::AddGroupMember(t) | MemberCommand::JoinGroup { terms: t, .. } => {
+                Some(&t.transaction_id)
+            }
+            MemberCommand::RemoveGroupMember { transaction_id, .. }
+            | MemberCommand::LeaveGroup { transaction_id, .. } => Some(transaction_id),
+            // Answers have no id of their own: they are decided against the
+            // state of what they answer.
+            MemberCommand::SettleTransfer { .. } | MemberCommand::ConfirmGroupMember { .. } => None,
             MemberCommand::Enroll { .. }
             | MemberCommand::Expire { .. }
             | MemberCommand::AssessTier { .. }
@@ -157,6 +246,14 @@ impl MemberCommand {
             MemberCommand::Accrue(a) => Some(a.occurred_at),
             MemberCommand::Adjust(a) => Some(a.occurred_at),
             MemberCommand::UseVoucher(u) => Some(u.occurred_at),
+            MemberCommand::Transfer(t) => Some(t.occurred_at),
+            MemberCommand::ReceiveTransfer(t) => Some(t.occurred_at),
+            MemberCommand::AddGroupMember(t) | MemberCommand::JoinGroup { terms: t, .. } => {
+                Some(t.occurred_at)
+            }
+            MemberCommand::RemoveGroupMember { occurred_at, .. }
+            | MemberCommand::LeaveGroup { occurred_at, .. } => Some(*occurred_at),
+            MemberCommand::SettleTransfer { .. } | MemberCommand::ConfirmGroupMember { .. } => None,
             MemberCommand::Redeem { occurred_at, .. }
             | MemberCommand::Cancel { occurred_at, .. }
             | MemberCommand::ChangeStatus { occurred_at, .. }

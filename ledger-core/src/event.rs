@@ -51,6 +51,8 @@ pub enum EventBody {
         lots_consumed: Vec<LotDebit>,
         /// What no lot covered, within the tier's negative limit: owed.
         arrears_created: Decimal,
+        /// On a group account: the member who spent from the pool.
+        by_member: Option<String>,
         balances_after: Vec<BalanceAfter>,
     },
     PointsExpired {
@@ -172,6 +174,73 @@ pub enum EventBody {
         lot: Option<Lot>,
         lots_debited: Vec<LotDebit>,
         balances_after: Vec<BalanceAfter>,
+    },
+    /// Points leaving for another member (a transfer, or a contribution to
+    /// the member's group pool, `pool`), lot by lot. They are in flight
+    /// until the receiver's answer settles the transfer.
+    PointsTransferredOut {
+        transfer_id: String,
+        to_member: String,
+        currency: String,
+        points: Decimal,
+        reason: String,
+        pool: bool,
+        lots_debited: Vec<LotDebit>,
+        balances_after: Vec<BalanceAfter>,
+    },
+    /// A transfer arrived: the sender's lots open here with their expiry,
+    /// partner and earning date (arrears are paid first).
+    PointsTransferredIn {
+        transfer_id: String,
+        from_member: String,
+        currency: String,
+        points: Decimal,
+        pool: bool,
+        arrears_settled: Decimal,
+        lots_opened: Vec<Lot>,
+        balances_after: Vec<BalanceAfter>,
+    },
+    /// The receiver refused a transfer (the account is not active, or a
+    /// pool contribution from a member not in the group): nothing opened.
+    TransferRefused {
+        transfer_id: String,
+        from_member: String,
+        reason: String,
+    },
+    /// The transfer's outcome, back on the sender: delivered, or returned
+    /// (the lots come back as they left).
+    TransferSettled {
+        transfer_id: String,
+        to_member: String,
+        currency: String,
+        returned: bool,
+        reason: String,
+        lots_restored: Vec<Lot>,
+        balances_after: Vec<BalanceAfter>,
+    },
+    /// On a group account: a member added (or its terms changed), pending
+    /// until the member confirms.
+    GroupMemberAdded {
+        member_id: String,
+        contribution_percent: Decimal,
+        may_redeem: bool,
+    },
+    GroupMemberConfirmed {
+        member_id: String,
+    },
+    GroupMemberRemoved {
+        member_id: String,
+        reason: String,
+    },
+    /// On a member: it belongs to a group on these terms.
+    GroupJoined {
+        group_id: String,
+        contribution_percent: Decimal,
+        may_redeem: bool,
+    },
+    GroupLeft {
+        group_id: String,
+        reason: String,
     },
 }
 
@@ -300,6 +369,15 @@ impl EventBody {
             EventBody::VoucherRedeemed { .. } => "VoucherRedeemed",
             EventBody::VoucherCancelled { .. } => "VoucherCancelled",
             EventBody::VoucherExpired { .. } => "VoucherExpired",
+            EventBody::PointsTransferredOut { .. } => "PointsTransferredOut",
+            EventBody::PointsTransferredIn { .. } => "PointsTransferredIn",
+            EventBody::TransferRefused { .. } => "TransferRefused",
+            EventBody::TransferSettled { .. } => "TransferSettled",
+            EventBody::GroupMemberAdded { .. } => "GroupMemberAdded",
+            EventBody::GroupMemberConfirmed { .. } => "GroupMemberConfirmed",
+            EventBody::GroupMemberRemoved { .. } => "GroupMemberRemoved",
+            EventBody::GroupJoined { .. } => "GroupJoined",
+            EventBody::GroupLeft { .. } => "GroupLeft",
         }
     }
 
@@ -314,7 +392,10 @@ impl EventBody {
             | EventBody::QualifyingReset { balances_after, .. }
             | EventBody::PointsForfeited { balances_after, .. }
             | EventBody::PointsAdjusted { balances_after, .. }
-            | EventBody::PointsReleased { balances_after, .. } => balances_after,
+            | EventBody::PointsReleased { balances_after, .. }
+            | EventBody::PointsTransferredOut { balances_after, .. }
+            | EventBody::PointsTransferredIn { balances_after, .. }
+            | EventBody::TransferSettled { balances_after, .. } => balances_after,
             _ => &[],
         }
     }

@@ -18,6 +18,12 @@ pub fn valid_transaction_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= MAX_ID && !s.chars().any(char::is_control)
 }
 
+/// Ids the ledger derives from a transaction id (a pool contribution
+/// `<tx>:pool:<CODE>`, a refused join `<tx>:refused`): up to twice as long.
+pub fn valid_derived_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 2 * MAX_ID + 1 && !s.chars().any(char::is_control)
+}
+
 /// Voucher ids: `<transaction id>:<voucher definition id>`.
 pub fn valid_voucher_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 2 * MAX_ID + 1 && !s.chars().any(char::is_control)

@@ -14,6 +14,7 @@ pub mod command_codec;
 pub mod decide;
 pub mod event;
 pub mod fingerprint;
+pub mod group;
 pub mod ids;
 pub mod lots;
 pub mod member;
@@ -21,8 +22,10 @@ pub mod numbers;
 pub mod program;
 pub mod promotion;
 pub mod rejection;
+pub mod saga;
 pub mod sequence;
 pub mod time;
+pub mod transfer;
 pub mod voucher;
 
 pub use command::{Accrual, Command, MemberCommand};

@@ -20,6 +20,9 @@ pub struct CurrencyBook {
     pub redeemed: Decimal,
     /// Expired, forfeited on unenrollment, and reset qualifying points.
     pub expired: Decimal,
+    /// Received from other members less sent to them (returned transfers
+    /// come back here).
+    pub transferred: Decimal,
     /// Activity expiry model: when the whole balance lapses.
     pub activity_expires_at: Option<Time>,
 }

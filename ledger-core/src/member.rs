@@ -1,7 +1,9 @@
 //! A member account's state and how each event folds into it.
 
 use crate::event::{Event, EventBody, LotDebit};
+use crate::group::{GroupLink, RosterEntry};
 use crate::lots::{lot_id, lot_origin, CurrencyBook, PendingLot};
+use crate::transfer::TransferOut;
 use crate::voucher::{Voucher, VoucherStatus};
 use crate::{Decimal, Time};
 use serde::{Deserialize, Serialize};
@@ -12,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub enum MemberType {
     Individual,
     Corporate,
+    /// A group account: a pool its members contribute to and spend from.
+    Group,
 }
 
 impl MemberType {
@@ -19,6 +23,7 @@ impl MemberType {
         match self {
             MemberType::Individual => "individual",
             MemberType::Corporate => "corporate",
+            MemberType::Group => "group",
         }
     }
 
@@ -26,6 +31,7 @@ impl MemberType {
         match s {
             "individual" => Some(MemberType::Individual),
             "corporate" => Some(MemberType::Corporate),
+            "group" => Some(MemberType::Group),
             _ => None,
         }
     }
@@ -88,6 +94,12 @@ pub enum JournalKind {
     BadgeAward,
     VoucherIssue,
     VoucherUse,
+    Transfer,
+    /// A transfer that arrived here: opened, or refused with why.
+    TransferIn {
+        refused: Option<String>,
+    },
+    GroupChange,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -112,6 +124,12 @@ pub struct Member {
     pub promotion_uses: BTreeMap<String, u32>,
     /// Vouchers by id, in every state.
     pub vouchers: BTreeMap<String, Voucher>,
+    /// Transfers sent and not yet settled, by transfer id.
+    pub transfers_out: BTreeMap<String, TransferOut>,
+    /// The group the member belongs to.
+    pub group: Option<GroupLink>,
+    /// On a group account: its members.
+    pub roster: BTreeMap<String, RosterEntry>,
 }
 
 impl Member {
@@ -142,6 +160,9 @@ impl Member {
             benefits: benefits.iter().cloned().collect(),
             promotion_uses: BTreeMap::new(),
             vouchers: BTreeMap::new(),
+            transfers_out: BTreeMap::new(),
+            group: None,
+            roster: BTreeMap::new(),
         })
     }
 
@@ -404,6 +425,15 @@ impl Member {
             EventBody::VoucherExpired { voucher_id, .. } => {
                 self.voucher_to(voucher_id, VoucherStatus::Expired);
             }
+            EventBody::PointsTransferredOut { .. }
+            | EventBody::PointsTransferredIn { .. }
+            | EventBody::TransferRefused { .. }
+            | EventBody::TransferSettled { .. } => self.apply_transfer(event),
+            EventBody::GroupMemberAdded { .. }
+            | EventBody::GroupMemberConfirmed { .. }
+            | EventBody::GroupMemberRemoved { .. }
+            | EventBody::GroupJoined { .. }
+            | EventBody::GroupLeft { .. } => self.apply_group(event),
             EventBody::BadgeAwarded {
                 badge,
                 milestone,
@@ -418,6 +448,125 @@ impl Member {
             }
         }
         self.take_activity(event);
+    }
+
+    fn apply_transfer(&mut self, event: &Event) {
+        match &event.body {
+            EventBody::PointsTransferredOut {
+                transfer_id,
+                to_member,
+                currency,
+                points,
+                pool,
+                lots_debited,
+                ..
+            } => {
+                let book = self.book_mut(currency);
+                book.debit(lots_debited);
+                book.transferred -= *points;
+                self.transfers_out.insert(
+                    transfer_id.clone(),
+                    TransferOut {
+                        to_member: to_member.clone(),
+                        currency: currency.clone(),
+                        points: *points,
+                        pool: *pool,
+                        occurred_at: event.occurred_at,
+                        lots: lots_debited.clone(),
+                    },
+                );
+                // A pool contribution rides on its accrual's journal.
+                if !pool {
+                    self.record(event, JournalKind::Transfer);
+                }
+            }
+            EventBody::PointsTransferredIn {
+                currency,
+                points,
+                arrears_settled,
+                lots_opened,
+                ..
+            } => {
+                let book = self.book_mut(currency);
+                book.arrears -= *arrears_settled;
+                book.transferred += *points;
+                for lot in lots_opened {
+                    book.open(lot.clone());
+                }
+                self.record(event, JournalKind::TransferIn { refused: None });
+            }
+            EventBody::TransferRefused { reason, .. } => {
+                let refused = Some(reason.clone());
+                self.record(event, JournalKind::TransferIn { refused });
+            }
+            EventBody::TransferSettled {
+                transfer_id,
+                currency,
+                lots_restored,
+                ..
+            } => {
+                self.transfers_out.remove(transfer_id);
+                let book = self.book_mut(currency);
+                for lot in lots_restored {
+                    book.transferred += lot.points;
+                    book.open(lot.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn apply_group(&mut self, event: &Event) {
+        match &event.body {
+            EventBody::GroupMemberAdded {
+                member_id,
+                contribution_percent,
+                may_redeem,
+            } => {
+                self.roster.insert(
+                    member_id.clone(),
+                    RosterEntry {
+                        contribution_percent: *contribution_percent,
+                        may_redeem: *may_redeem,
+                        added_by: event.transaction_id.clone(),
+                        added_at: event.occurred_at,
+                        confirmed: false,
+                    },
+                );
+            }
+            EventBody::GroupMemberConfirmed { member_id } => {
+                if let Some(entry) = self.roster.get_mut(member_id) {
+                    entry.confirmed = true;
+                }
+                // An answer: no journal of its own.
+                return;
+            }
+            EventBody::GroupMemberRemoved { member_id, .. } => {
+                self.roster.remove(member_id);
+            }
+            EventBody::GroupJoined {
+                group_id,
+                contribution_percent,
+                may_redeem,
+            } => {
+                self.group = Some(GroupLink {
+                    group_id: group_id.clone(),
+                    contribution_percent: *contribution_percent,
+                    may_redeem: *may_redeem,
+                });
+            }
+            EventBody::GroupLeft { group_id, .. } => {
+                if self.group.as_ref().is_some_and(|g| &g.group_id == group_id) {
+                    self.group = None;
+                }
+            }
+            _ => return,
+        }
+        // A member leaving because the pool returned its contribution rides
+        // on that transfer's settlement.
+        if !self.journals.contains_key(&event.transaction_id) {
+            self.record(event, JournalKind::GroupChange);
+        }
     }
 
     /// Remembers on each originating accrual how much of its lots lapsed,

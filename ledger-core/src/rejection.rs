@@ -39,6 +39,12 @@ pub enum Rejection {
     VoucherUnavailable { voucher: String, why: String },
     #[error("the member already holds badge {0}")]
     BadgeHeld(String),
+    #[error("member {member} is not in group {group}")]
+    NotInGroup { member: String, group: String },
+    #[error("member {member} may not spend from group {group}'s pool")]
+    PoolNotAllowed { member: String, group: String },
+    #[error("member {member} already belongs to group {group}")]
+    InAnotherGroup { member: String, group: String },
     #[error("member {member} cannot go from {} to {}", from.as_str(), to.as_str())]
     InvalidStatusChange {
         member: String,
@@ -65,6 +71,9 @@ impl Rejection {
             Rejection::VoucherNotFound(_) => "voucher_not_found",
             Rejection::PromotionNotFound(_) => "promotion_not_found",
             Rejection::VoucherUnavailable { .. } => "voucher_unavailable",
+            Rejection::NotInGroup { .. } => "not_in_group",
+            Rejection::PoolNotAllowed { .. } => "pool_not_allowed",
+            Rejection::InAnotherGroup { .. } => "in_another_group",
         }
     }
 

@@ -429,6 +429,7 @@ fn command_of(
                 currency: currency.to_string(),
                 points,
                 partner_id: partner.map(str::to_string),
+                by_member: None,
             };
             (command, expect)
         }
@@ -546,12 +547,14 @@ fn conflicting(command: MemberCommand) -> MemberCommand {
             currency,
             points,
             partner_id,
+            by_member,
         } => MemberCommand::Redeem {
             transaction_id,
             occurred_at,
             currency,
             points: points + Decimal::ONE,
             partner_id,
+            by_member,
         },
         MemberCommand::Cancel {
             transaction_id,

@@ -37,5 +37,14 @@ pub fn event_type(body: &Body) -> &'static str {
         Body::VoucherRedeemed(_) => "VoucherRedeemed",
         Body::VoucherCancelled(_) => "VoucherCancelled",
         Body::VoucherExpired(_) => "VoucherExpired",
+        Body::PointsTransferredOut(_) => "PointsTransferredOut",
+        Body::PointsTransferredIn(_) => "PointsTransferredIn",
+        Body::TransferRefused(_) => "TransferRefused",
+        Body::TransferSettled(_) => "TransferSettled",
+        Body::GroupMemberAdded(_) => "GroupMemberAdded",
+        Body::GroupMemberConfirmed(_) => "GroupMemberConfirmed",
+        Body::GroupMemberRemoved(_) => "GroupMemberRemoved",
+        Body::GroupJoined(_) => "GroupJoined",
+        Body::GroupLeft(_) => "GroupLeft",
     }
 }

@@ -4,6 +4,7 @@
 
 use super::context::{Context, Scratch};
 use super::earn::earnings;
+use super::groups::contribute;
 use super::tier::upgrade;
 use crate::command::Accrual;
 use crate::event::{Credit, Event, EventBody, Lot, RuleContribution};
@@ -73,6 +74,11 @@ pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
         });
     }
     let balances_after = scratch.balances_after();
+    let opened: Vec<Lot> = credits
+        .iter()
+        .filter(|c| c.pending_until.is_none())
+        .filter_map(|c| c.lot.clone())
+        .collect();
     let mut events = vec![ctx.event(
         &a.transaction_id,
         a.occurred_at,
@@ -87,6 +93,13 @@ pub(crate) fn accrue(ctx: &Context, a: &Accrual) -> Vec<Event> {
             balances_after,
         },
     )];
+    events.extend(contribute(
+        ctx,
+        &mut scratch,
+        &a.transaction_id,
+        a.occurred_at,
+        &opened,
+    ));
     events.extend(upgrade(ctx, &scratch, &a.transaction_id, a.occurred_at));
     events
 }

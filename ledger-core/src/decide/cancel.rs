@@ -128,7 +128,10 @@ pub(crate) fn cancel(
         | JournalKind::Adjustment
         | JournalKind::BadgeAward
         | JournalKind::VoucherIssue
-        | JournalKind::VoucherUse => {
+        | JournalKind::VoucherUse
+        | JournalKind::Transfer
+        | JournalKind::TransferIn { .. }
+        | JournalKind::GroupChange => {
             return Err(Rejection::invalid(format!(
                 "transaction {cancels} is not an accrual or a redemption"
             )))

@@ -10,20 +10,23 @@ mod context;
 mod earn;
 mod enroll;
 mod expire;
+mod groups;
 mod program;
 mod redeem;
 mod release;
 mod status;
 mod tier;
+mod transfer;
 mod validate;
 mod vouchers;
 
 pub use earn::{earnings, Earnings};
 pub use program::{decide_program, decide_program_edit, ProgramEdit};
+pub use transfer::NOT_IN_GROUP;
 
 use crate::command::MemberCommand;
 use crate::fingerprint::fingerprint;
-use crate::member::{Member, MemberStatus};
+use crate::member::{Member, MemberStatus, MemberType};
 use crate::program::Program;
 use crate::{Event, Rejection, Time};
 use context::Context;
@@ -83,6 +86,11 @@ pub fn decide(
         MemberCommand::Enroll { .. } => return Err(Rejection::MemberExists(member.id.clone())),
         MemberCommand::Accrue(accrual) => {
             require_active(member, "accruals are")?;
+            if member.member_type == MemberType::Group {
+                return Err(Rejection::invalid(
+                    "a group account earns through its members' contributions",
+                ));
+            }
             accrue::accrue(&ctx, accrual)
         }
         MemberCommand::Redeem {
@@ -91,17 +99,54 @@ pub fn decide(
             currency,
             points,
             partner_id,
+            by_member,
         } => {
             require_active(member, "redemptions are")?;
+            groups::may_spend(member, by_member.as_deref())?;
             redeem::redeem(
                 &ctx,
-                transaction_id,
-                *occurred_at,
-                currency,
-                *points,
-                partner_id.as_deref(),
+                redeem::Redemption {
+                    transaction_id,
+                    occurred_at: *occurred_at,
+                    currency,
+                    points: *points,
+                    partner_id: partner_id.as_deref(),
+                    by_member: by_member.as_deref(),
+                },
             )?
         }
+        MemberCommand::Transfer(t) => {
+            require_active(member, "transfers are")?;
+            transfer::send(&ctx, t)?
+        }
+        MemberCommand::ReceiveTransfer(t) => transfer::receive(&ctx, t),
+        MemberCommand::SettleTransfer {
+            transfer_id,
+            returned,
+        } => transfer::settle(&ctx, transfer_id, returned.as_deref()),
+        MemberCommand::AddGroupMember(terms) => {
+            require_active(member, "group changes are")?;
+            groups::add_member(&ctx, terms)?
+        }
+        MemberCommand::RemoveGroupMember {
+            transaction_id,
+            member_id,
+            occurred_at,
+            reason,
+        } => groups::remove_member(&ctx, transaction_id, member_id, *occurred_at, reason)?,
+        MemberCommand::ConfirmGroupMember { joined, member_id } => {
+            groups::confirm(&ctx, joined, member_id)
+        }
+        MemberCommand::JoinGroup { group_id, terms } => {
+            require_active(member, "joining a group is")?;
+            groups::join(&ctx, group_id, terms)?
+        }
+        MemberCommand::LeaveGroup {
+            transaction_id,
+            group_id,
+            occurred_at,
+            reason,
+        } => groups::leave(&ctx, transaction_id, group_id, *occurred_at, reason),
         MemberCommand::Cancel {
             transaction_id,
             cancels,

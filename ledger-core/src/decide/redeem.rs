@@ -7,14 +7,25 @@ use super::context::{Context, Scratch};
 use crate::event::{Event, EventBody};
 use crate::{Decimal, Rejection, Time};
 
-pub(crate) fn redeem(
-    ctx: &Context,
-    transaction_id: &str,
-    occurred_at: Time,
-    currency: &str,
-    points: Decimal,
-    partner_id: Option<&str>,
-) -> Result<Vec<Event>, Rejection> {
+/// A redemption as asked for.
+pub(crate) struct Redemption<'a> {
+    pub transaction_id: &'a str,
+    pub occurred_at: Time,
+    pub currency: &'a str,
+    pub points: Decimal,
+    pub partner_id: Option<&'a str>,
+    pub by_member: Option<&'a str>,
+}
+
+pub(crate) fn redeem(ctx: &Context, r: Redemption) -> Result<Vec<Event>, Rejection> {
+    let Redemption {
+        transaction_id,
+        occurred_at,
+        currency,
+        points,
+        partner_id,
+        by_member,
+    } = r;
     let mut scratch = Scratch::default();
     let book = scratch.book(ctx.member, currency);
     let limit = ctx
@@ -44,6 +55,7 @@ pub(crate) fn redeem(
             partner_id: partner_id.map(str::to_string),
             lots_consumed,
             arrears_created,
+            by_member: by_member.map(str::to_string),
             balances_after: scratch.balances_after(),
         },
     )])

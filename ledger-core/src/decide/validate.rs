@@ -1,8 +1,10 @@
 //! Static checks of a command against the program: ids, currencies,
 //! amounts and their precision. Failures are `invalid_request`.
 
-use crate::command::{Accrual, MemberCommand, VoucherAction};
-use crate::ids::{valid_text, valid_transaction_id, valid_voucher_id};
+use crate::command::{Accrual, GroupTerms, MemberCommand, VoucherAction};
+use crate::ids::{
+    valid_derived_id, valid_id, valid_text, valid_transaction_id, valid_voucher_id,
+};
 use crate::numbers::positive_with_scale;
 use crate::program::{CurrencyKind, Program};
 use crate::{Datelike, Decimal, Rejection};
@@ -12,7 +14,12 @@ const RUN_PREFIXES: [&str; 3] = ["expire:", "assess:", "release:"];
 
 pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), Rejection> {
     if let Some(tx) = command.transaction_id() {
-        if !valid_transaction_id(tx) {
+        let valid = if ledger_made(command) {
+            valid_derived_id(tx)
+        } else {
+            valid_transaction_id(tx)
+        };
+        if !valid {
             return Err(Rejection::invalid(
                 "transaction_id must be 1-128 characters without control characters",
             ));
@@ -32,14 +39,13 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
             currency,
             points,
             partner_id,
+            by_member,
             ..
         } => {
-            let def = known_currency(program, currency)?;
-            if def.kind == CurrencyKind::Qualifying {
-                return Err(Rejection::invalid(format!(
-                    "{currency} is a qualifying currency and cannot be redeemed"
-                )));
+            if let Some(by) = by_member {
+                member_id("by_member", by)?;
             }
+            redeemable(program, currency, "redeemed")?;
             points_amount(program, currency, *points)?;
             partner(program, partner_id.as_deref())
         }
@@ -99,10 +105,108 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
             required_text("actor", &a.actor)?;
             required_text("reason", &a.reason)
         }
+        MemberCommand::Transfer(t) => {
+            member_id("to_member", &t.to_member)?;
+            redeemable(program, &t.currency, "transferred")?;
+            points_amount(program, &t.currency, t.points)?;
+            text("reason", Some(&t.reason))
+        }
+        MemberCommand::ReceiveTransfer(t) => {
+            member_id("from_member", &t.from_member)?;
+            redeemable(program, &t.currency, "transferred")?;
+            let consistent = !t.lots.is_empty()
+                && t.lots
+                    .iter()
+                    .all(|l| l.currency == t.currency && l.points > Decimal::ZERO);
+            if consistent {
+                Ok(())
+            } else {
+                Err(Rejection::invalid(
+                    "a transfer carries lots of its currency",
+                ))
+            }
+        }
+        MemberCommand::SettleTransfer {
+            transfer_id,
+            returned,
+        } => {
+            if !valid_derived_id(transfer_id) {
+                return Err(Rejection::invalid("transfer_id must name a transfer"));
+            }
+            match returned {
+                Some(r) if r.chars().any(char::is_control) => {
+                    Err(Rejection::invalid("reason without control characters"))
+                }
+                _ => Ok(()),
+            }
+        }
+        MemberCommand::AddGroupMember(terms) => group_terms(terms),
+        MemberCommand::JoinGroup { group_id, terms } => {
+            member_id("group_id", group_id)?;
+            group_terms(terms)
+        }
+        MemberCommand::RemoveGroupMember {
+            member_id: m,
+            reason,
+            ..
+        } => {
+            member_id("member_id", m)?;
+            required_text("reason", reason)
+        }
+        MemberCommand::ConfirmGroupMember { joined, member_id: m } => {
+            if !valid_derived_id(joined) {
+                return Err(Rejection::invalid("joined must name a transaction"));
+            }
+            member_id("member_id", m)
+        }
+        MemberCommand::LeaveGroup { group_id, .. } => member_id("group_id", group_id),
         MemberCommand::Expire { .. }
         | MemberCommand::AssessTier { .. }
         | MemberCommand::Release { .. } => Ok(()),
     }
+}
+
+/// Commands the ledger sends itself carry ids derived from a client's.
+fn ledger_made(command: &MemberCommand) -> bool {
+    matches!(
+        command,
+        MemberCommand::ReceiveTransfer(_)
+            | MemberCommand::JoinGroup { .. }
+            | MemberCommand::LeaveGroup { .. }
+            | MemberCommand::RemoveGroupMember { .. }
+    )
+}
+
+fn member_id(field: &str, id: &str) -> Result<(), Rejection> {
+    if valid_id(id) {
+        Ok(())
+    } else {
+        Err(Rejection::invalid(format!(
+            "{field} must be 1-128 of A-Z a-z 0-9 . _ - : @"
+        )))
+    }
+}
+
+/// A currency points can leave a member in (not a qualifying one).
+fn redeemable(program: &Program, currency: &str, what: &str) -> Result<(), Rejection> {
+    let def = known_currency(program, currency)?;
+    if def.kind == CurrencyKind::Qualifying {
+        return Err(Rejection::invalid(format!(
+            "{currency} is a qualifying currency and cannot be {what}"
+        )));
+    }
+    Ok(())
+}
+
+fn group_terms(terms: &GroupTerms) -> Result<(), Rejection> {
+    member_id("member_id", &terms.member_id)?;
+    let pct = terms.contribution_percent;
+    if pct < Decimal::ZERO || pct > Decimal::ONE_HUNDRED || pct.normalize().scale() > 2 {
+        return Err(Rejection::invalid(
+            "contribution_percent must be 0-100 with at most 2 decimal places",
+        ));
+    }
+    Ok(())
 }
 
 fn accrual(program: &Program, a: &Accrual) -> Result<(), Rejection> {

@@ -5,7 +5,7 @@
 
 use super::context::Context;
 use super::expire::run_transaction;
-use super::redeem::redeem;
+use super::redeem::{redeem, Redemption};
 use crate::command::{VoucherAction, VoucherUse};
 use crate::event::{Event, EventBody};
 use crate::member::Member;
@@ -33,11 +33,14 @@ pub(crate) fn issue(
             .ok_or_else(|| Rejection::invalid(format!("voucher {voucher} has no price")))?;
         events = redeem(
             ctx,
-            transaction_id,
-            occurred_at,
-            &price.currency,
-            price.points,
-            None,
+            Redemption {
+                transaction_id,
+                occurred_at,
+                currency: &price.currency,
+                points: price.points,
+                partner_id: None,
+                by_member: None,
+            },
         )?;
     }
     let source = if paid { "points" } else { "manual" };

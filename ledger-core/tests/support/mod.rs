@@ -11,6 +11,8 @@ use ledger_core::program::{Program, ProgramDefinition};
 use ledger_core::{decide, Decimal, Decision, Member, Rejection, Time};
 use std::collections::BTreeMap;
 
+pub mod ledger;
+
 pub const MEMBER: &str = "m-1";
 
 pub fn t(y: i32, mo: u32, d: u32) -> Time {
@@ -205,6 +207,7 @@ pub fn redeem(tx: &str, currency: &str, points: &str, at: Time) -> MemberCommand
         currency: currency.into(),
         points: dec(points),
         partner_id: None,
+        by_member: None,
     }
 }
 

@@ -1,0 +1,46 @@
+//! Point-to-point transfers between two accounts of a program. Each account
+//! is decided on its own, so a transfer is a short conversation the ledger
+//! carries on by itself (see [`crate::saga`]): the sender's
+//! `PointsTransferredOut` puts the lots in flight; the receiver opens them
+//! (`PointsTransferredIn`) or refuses; the sender's `TransferSettled`
+//! closes the transfer, giving the lots back when it was refused.
+
+use crate::event::{Lot, LotDebit};
+use crate::{Decimal, Time};
+use serde::Serialize;
+
+/// A transfer the sender has not heard back about.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TransferOut {
+    pub to_member: String,
+    pub currency: String,
+    pub points: Decimal,
+    pub pool: bool,
+    pub occurred_at: Time,
+    pub lots: Vec<LotDebit>,
+}
+
+/// The lot a transferred lot opens at its receiver: its own id (the
+/// transfer and the sender's lot), the sender's expiry, partner and date.
+pub fn received_lot(transfer_id: &str, debit: &LotDebit, points: Decimal) -> Lot {
+    Lot {
+        lot_id: format!("{transfer_id}>{}", debit.lot_id),
+        currency: debit.currency.clone(),
+        points,
+        expires_at: debit.expires_at,
+        partner_id: debit.partner_id.clone(),
+        earned_at: debit.earned_at,
+    }
+}
+
+/// A lot given back to its sender as it left.
+pub fn returned_lot(debit: &LotDebit) -> Lot {
+    Lot {
+        lot_id: debit.lot_id.clone(),
+        currency: debit.currency.clone(),
+        points: debit.points,
+        expires_at: debit.expires_at,
+        partner_id: debit.partner_id.clone(),
+        earned_at: debit.earned_at,
+    }
+}
