@@ -7,6 +7,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Json, Router};
+use command_service::courier::Elsewhere;
 use command_service::{CommandService, SystemClock};
 use event_log::{EventLog, KafkaConfig, KafkaLog};
 use projector::{Projector, Store};
@@ -69,6 +70,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .await
             .context("rebuilding command state from the log")?,
     );
+    // One writer owns every partition: follow-ups are decided here.
+    service.start_courier(Elsewhere::Nowhere);
     let mut startup_end = log.end_offsets().await.context("reading the log's end")?;
     if !args.no_sample && service.program(SAMPLE_PROGRAM_ID).is_none() {
         let (_, outcome) = service

@@ -169,6 +169,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         }
     })
     .await?;
+    households(&args, &client, &members, start).await?;
     bar.inc(1);
     for day in 0..args.days {
         let today = start + Days::days(i64::from(day));
@@ -177,7 +178,11 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         }
         for_each_member(&args, &members, |i, m, seed| {
             let c = client.clone();
-            async move { member_day(&c, &m, today, day, i, seed).await }
+            let peer = members[(i + 1) % members.len()].clone();
+            async move {
+                member_day(&c, &m, today, day, i, seed).await?;
+                cross_account_day(&c, &m, &peer, today, day, i, seed).await
+            }
         })
         .await?;
         let tomorrow = today + Days::days(1);
@@ -238,6 +243,77 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
             " (not caught up within the wait)"
         }
     );
+    Ok(())
+}
+
+/// One household group per ten members: the first gives 25% of its
+/// accruals to the pool and may spend from it, the second gives 40%.
+async fn households(
+    args: &SimulateArgs,
+    client: &Arc<Client>,
+    members: &[String],
+    start: Time,
+) -> anyhow::Result<()> {
+    for_each_member(args, members, |i, m, _| {
+        let c = client.clone();
+        let partner = members.get(i + 1).cloned();
+        async move {
+            let Some(partner) = partner.filter(|_| i.is_multiple_of(10)) else {
+                return Ok(());
+            };
+            let group = household_of(&m);
+            c.post(
+                "/members",
+                json!({"member_id": group, "member_type": "group", "enrolled_at": start}),
+            )
+            .await?;
+            for (who, percent, may_redeem) in [(&m, "25", true), (&partner, "40", false)] {
+                c.post(
+                    &format!("/members/{group}/group-members"),
+                    json!({"transaction_id": format!("{group}-add-{who}"), "member_id": who,
+                           "occurred_at": start, "contribution_percent": percent, "may_redeem": may_redeem}),
+                )
+                .await?;
+            }
+            Ok(())
+        }
+    })
+    .await
+}
+
+fn household_of(member: &str) -> String {
+    format!("{member}-household")
+}
+
+/// Point transfers to a neighbour now and then; household heads spend from
+/// the pool on some Saturdays.
+async fn cross_account_day(
+    c: &Client,
+    member: &str,
+    peer: &str,
+    today: Time,
+    day: u32,
+    index: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let mut rng = StdRng::seed_from_u64(seed.wrapping_add(u64::from(day)).rotate_left(7));
+    let at = today + Days::hours(23);
+    if rng.random_bool(0.02) {
+        c.post(
+            &format!("/members/{member}/transfers"),
+            json!({"transaction_id": format!("{member}-d{day}-gift"), "to_member": peer, "occurred_at": at,
+                   "currency": "POINTS", "points": "100", "reason": "gift"}),
+        )
+        .await?;
+    }
+    if index.is_multiple_of(10) && today.format("%u").to_string() == "6" {
+        c.post(
+            &format!("/members/{}/redemptions", household_of(member)),
+            json!({"transaction_id": format!("{member}-d{day}-pool"), "occurred_at": at, "currency": "POINTS",
+                   "points": "250", "by_member": member}),
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 //! `ownership`); idempotent on the external transaction id.
 
 pub mod clock;
+pub mod courier;
 pub mod encode;
 pub mod error;
 pub mod http;

@@ -10,6 +10,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Json;
 use clap::Parser;
+use command_service::courier::Elsewhere;
 use command_service::http::routing::{route_to_owner, Routing};
 use command_service::intake::{run_intake, IntakeConfig};
 use command_service::owners::{Owner, OwnerDirectory};
@@ -17,6 +18,7 @@ use command_service::ownership::run_ownership;
 use command_service::programs::follow_programs;
 use command_service::{CommandService, SystemClock};
 use event_log::{EventLog, KafkaArgs, KafkaLog};
+use rdkafka::ClientConfig;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
@@ -86,6 +88,16 @@ async fn main() -> anyhow::Result<()> {
         partitions: args.kafka.partitions,
         replication_factor: args.kafka.replication_factor,
     };
+    service.start_courier(Elsewhere::Topic {
+        producer: ClientConfig::new()
+            .set("bootstrap.servers", &args.kafka.brokers)
+            .set("enable.idempotence", "true")
+            // One record per batch (Tansu 0.6.0, see the intake).
+            .set("batch.num.messages", "1")
+            .create()
+            .context("a producer for follow-ups")?,
+        topic: intake.commands_topic.clone(),
+    });
     let (stop, stopping) = watch::channel(false);
     let intake = tokio::spawn(run_intake(service.clone(), intake, changes, stopping));
     let routing = Routing::new(service.clone(), owners);

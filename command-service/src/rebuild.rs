@@ -37,6 +37,7 @@ pub(crate) async fn replay(service: &CommandService) -> Result<(), CommandError>
         let mut part = lock.lock().await;
         part.read_to = *end;
         part.owned = true;
+        service.resume_unfinished(&part);
     }
     if read > 0 {
         info!(

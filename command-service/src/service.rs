@@ -1,6 +1,7 @@
 //! The command service: decide against current state, append, then apply.
 
 use crate::clock::Clock;
+use crate::courier::{run_courier, Elsewhere, Parcel};
 use crate::encode::{account_key, records, Writer, PROGRAM_ACCOUNT};
 use crate::error::CommandError;
 use crate::outcome::Outcome;
@@ -9,12 +10,13 @@ use crate::state::{Account, PartitionState, ProgramAccount};
 use event_log::EventLog;
 use ledger_core::command::Accrual;
 use ledger_core::decide::{decide_program_edit, earnings, Earnings, ProgramEdit};
+use ledger_core::saga::{after_duplicate, after_events, after_rejection, unfinished, FollowUp};
 use ledger_core::{
     decide, Decision, Event, Member, MemberCommand, Program, ProgramDefinition, Rejection, Time,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
-use tokio::sync::Mutex;
+use tokio::sync::{mpsc, Mutex};
 use tracing::{info, info_span, warn, Instrument};
 
 /// How often a command is decided again after another writer's group took
@@ -28,6 +30,9 @@ pub struct CommandService {
     pub(crate) programs: RwLock<HashMap<String, ProgramAccount>>,
     /// This instance's writer id, stamped on every event it writes.
     pub(crate) writer_id: String,
+    /// Follow-ups for other accounts, to the courier.
+    outbox: mpsc::UnboundedSender<Parcel>,
+    parcels: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Parcel>>>,
 }
 
 /// How an append relates to the state it was decided on.
@@ -51,7 +56,10 @@ impl CommandService {
     /// A service that owns no partition until [`CommandService::acquire`]
     /// (Kafka mode: the commands topic's consumer group assigns them).
     pub fn unowned(log: Arc<dyn EventLog>, clock: Arc<dyn Clock>) -> Self {
+        let (outbox, parcels) = mpsc::unbounded_channel();
         CommandService {
+            outbox,
+            parcels: std::sync::Mutex::new(Some(parcels)),
             partitions: (0..log.partitions()).map(|_| Mutex::default()).collect(),
             programs: RwLock::default(),
             writer_id: uuid::Uuid::new_v4().to_string(),
@@ -67,6 +75,7 @@ impl CommandService {
         let mut part = self.partition(partition)?.lock().await;
         let read = rebuild_partition(self, &mut part, partition).await?;
         part.owned = true;
+        self.resume_unfinished(&part);
         info!(
             partition,
             read,
@@ -271,8 +280,26 @@ impl CommandService {
             member = member_id,
             kind = command_kind(&command)
         );
-        async {
-            let program = self.program_for(program_id, &command, self.clock.now())?;
+        let result = self
+            .record(program_id, member_id, &command)
+            .instrument(span)
+            .await;
+        if let Err(CommandError::Rejected(r)) = &result {
+            self.post(program_id, after_rejection(member_id, &command, r));
+        }
+        result
+    }
+
+    /// Decides a member command and appends its events (or finds its
+    /// earlier result), posting what it asks of other accounts.
+    async fn record(
+        &self,
+        program_id: &str,
+        member_id: &str,
+        command: &MemberCommand,
+    ) -> Result<Outcome, CommandError> {
+        {
+            let program = self.program_for(program_id, command, self.clock.now())?;
             let key = account_key(program_id, member_id);
             let partition = self.log.partition_for(&key);
             let mut part = self.partitions[partition as usize].lock().await;
@@ -287,12 +314,13 @@ impl CommandService {
                     account.map(|a| &a.member),
                     &program,
                     member_id,
-                    &command,
+                    command,
                     now,
                 )? {
                     Decision::Duplicate => {
                         let account =
                             account.ok_or_else(|| Rejection::MemberNotFound(member_id.into()))?;
+                        self.post(program_id, after_duplicate(&account.member, command));
                         let tx = command.transaction_id().unwrap_or_default();
                         let (first, count) = account.receipts.get(tx).copied().unwrap_or((0, 0));
                         let tier = account.member.tier.clone();
@@ -327,6 +355,7 @@ impl CommandService {
                     continue;
                 }
                 let tier = part.members.get(&key).and_then(|a| a.member.tier.clone());
+                self.post(program_id, after_events(member_id, &events));
                 return Ok(Outcome {
                     events,
                     partition,
@@ -336,8 +365,47 @@ impl CommandService {
                 });
             }
         }
-        .instrument(span)
-        .await
+    }
+
+    /// Hands follow-ups to the courier.
+    pub(crate) fn post(&self, program_id: &str, follow_ups: Vec<FollowUp>) {
+        for follow_up in follow_ups {
+            let parcel = Parcel {
+                program_id: program_id.to_string(),
+                follow_up,
+            };
+            // The courier lives as long as the service.
+            let _ = self.outbox.send(parcel);
+        }
+    }
+
+    /// Starts delivering follow-ups (once; later calls do nothing).
+    pub fn start_courier(self: &Arc<Self>, elsewhere: Elsewhere) {
+        let parcels = self
+            .parcels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(parcels) = parcels {
+            tokio::spawn(run_courier(self.clone(), parcels, elsewhere));
+        }
+    }
+
+    /// Asks again what the partition's accounts still wait for from other
+    /// accounts (a transfer in flight, a member not yet confirmed): after a
+    /// restart or a move, their follow-ups may never have been delivered.
+    pub(crate) fn resume_unfinished(&self, part: &PartitionState) {
+        for (key, account) in &part.members {
+            let Some((program_id, _)) = key.split_once('/') else {
+                continue;
+            };
+            self.post(program_id, unfinished(&account.member));
+        }
+    }
+
+    /// The partition of a member account.
+    pub fn partition_of(&self, program_id: &str, member_id: &str) -> u32 {
+        self.log.partition_for(&account_key(program_id, member_id))
     }
 
     /// Decides an accrual without writing it: the events it would produce

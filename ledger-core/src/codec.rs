@@ -520,7 +520,8 @@ fn body_to_proto(body: &EventBody) -> Body {
         | EventBody::GroupMemberConfirmed { .. }
         | EventBody::GroupMemberRemoved { .. }
         | EventBody::GroupJoined { .. }
-        | EventBody::GroupLeft { .. } => transfers::to_proto(body),
+        | EventBody::GroupLeft { .. }
+        | EventBody::PoolSpent { .. } => transfers::to_proto(body),
     }
 }
 
@@ -778,6 +779,7 @@ fn body_from_proto(body: &Body) -> Result<EventBody, CodecError> {
         | Body::GroupMemberConfirmed(_)
         | Body::GroupMemberRemoved(_)
         | Body::GroupJoined(_)
-        | Body::GroupLeft(_) => transfers::from_proto(body)?,
+        | Body::GroupLeft(_)
+        | Body::PoolSpent(_) => transfers::from_proto(body)?,
     })
 }

@@ -96,6 +96,15 @@ pub enum MemberCommand {
         group_id: String,
         terms: GroupTerms,
     },
+    /// On a member: it spent from its group's pool (sent by the ledger, so
+    /// the member's history shows it too).
+    NotePoolSpending {
+        transaction_id: String,
+        group_id: String,
+        occurred_at: Time,
+        currency: String,
+        points: Decimal,
+    },
     /// On a member: the group took it out (sent by the ledger).
     LeaveGroup {
         transaction_id: String,
@@ -227,7 +236,8 @@ impl MemberCommand {
                 Some(&t.transaction_id)
             }
             MemberCommand::RemoveGroupMember { transaction_id, .. }
-            | MemberCommand::LeaveGroup { transaction_id, .. } => Some(transaction_id),
+            | MemberCommand::LeaveGroup { transaction_id, .. }
+            | MemberCommand::NotePoolSpending { transaction_id, .. } => Some(transaction_id),
             // Answers have no id of their own: they are decided against the
             // state of what they answer.
             MemberCommand::SettleTransfer { .. } | MemberCommand::ConfirmGroupMember { .. } => None,
@@ -252,7 +262,8 @@ impl MemberCommand {
                 Some(t.occurred_at)
             }
             MemberCommand::RemoveGroupMember { occurred_at, .. }
-            | MemberCommand::LeaveGroup { occurred_at, .. } => Some(*occurred_at),
+            | MemberCommand::LeaveGroup { occurred_at, .. }
+            | MemberCommand::NotePoolSpending { occurred_at, .. } => Some(*occurred_at),
             MemberCommand::SettleTransfer { .. } | MemberCommand::ConfirmGroupMember { .. } => None,
             MemberCommand::Redeem { occurred_at, .. }
             | MemberCommand::Cancel { occurred_at, .. }

@@ -6,18 +6,18 @@ use crate::command::{
     VoucherUse,
 };
 use crate::event::LotDebit;
+use crate::member::{MemberStatus, MemberType};
+use crate::numbers::parse as parse_dec;
 use crate::numbers::text;
 use crate::saga::FollowUp;
 use crate::time::format;
-use crate::member::{MemberStatus, MemberType};
-use crate::numbers::parse as parse_dec;
 use crate::time::parse as parse_time;
 use crate::{Decimal, Rejection, Time};
 use loyalty_proto::v1::command_envelope::Command as Pb;
 use loyalty_proto::v1::{
     ConfirmGroupMember as PbConfirm, JoinGroup as PbJoin, LeaveGroup as PbLeave,
-    ReceiveTransfer as PbReceive, RemoveGroupMember as PbRemove, SettleTransfer as PbSettle,
-    TransferredLot,
+    NotePoolSpending as PbNote, ReceiveTransfer as PbReceive, RemoveGroupMember as PbRemove,
+    SettleTransfer as PbSettle, TransferredLot,
 };
 use loyalty_proto::CommandEnvelope;
 use std::collections::BTreeMap;
@@ -50,7 +50,7 @@ pub fn member_command(env: &CommandEnvelope, now: Time) -> Result<MemberCommand,
         Pb::Enroll(e) => MemberCommand::Enroll {
             member_type: MemberType::parse(&e.member_type).ok_or_else(|| {
                 Rejection::invalid(format!(
-                    "member_type must be individual or corporate, got {:?}",
+                    "member_type must be individual, corporate or group, got {:?}",
                     e.member_type
                 ))
             })?,
@@ -195,6 +195,13 @@ pub fn member_command(env: &CommandEnvelope, now: Time) -> Result<MemberCommand,
                 may_redeem: j.may_redeem,
             },
         },
+        Pb::NotePoolSpending(n) => MemberCommand::NotePoolSpending {
+            transaction_id: n.transaction_id.clone(),
+            group_id: n.group_id.clone(),
+            occurred_at: time("occurred_at", &n.occurred_at)?,
+            currency: n.currency.clone(),
+            points: decimal("points", &n.points)?,
+        },
         Pb::LeaveGroup(l) => MemberCommand::LeaveGroup {
             transaction_id: l.transaction_id.clone(),
             group_id: l.group_id.clone(),
@@ -280,6 +287,19 @@ pub fn follow_up_envelope(program_id: &str, f: &FollowUp) -> Option<CommandEnvel
             group_id: group_id.clone(),
             occurred_at: format(occurred_at),
             reason: reason.clone(),
+        }),
+        MemberCommand::NotePoolSpending {
+            transaction_id,
+            group_id,
+            occurred_at,
+            currency,
+            points,
+        } => Pb::NotePoolSpending(PbNote {
+            transaction_id: transaction_id.clone(),
+            group_id: group_id.clone(),
+            occurred_at: format(occurred_at),
+            currency: currency.clone(),
+            points: text(*points),
         }),
         MemberCommand::RemoveGroupMember {
             transaction_id,

@@ -242,6 +242,13 @@ pub enum EventBody {
         group_id: String,
         reason: String,
     },
+    /// On a member: it spent this from its group's pool (the group's
+    /// `PointsRedeemed` of the same redemption moved the points).
+    PoolSpent {
+        group_id: String,
+        currency: String,
+        points: Decimal,
+    },
 }
 
 /// A credit of one currency: an open lot with its own expiry and issuer.
@@ -378,6 +385,7 @@ impl EventBody {
             EventBody::GroupMemberRemoved { .. } => "GroupMemberRemoved",
             EventBody::GroupJoined { .. } => "GroupJoined",
             EventBody::GroupLeft { .. } => "GroupLeft",
+            EventBody::PoolSpent { .. } => "PoolSpent",
         }
     }
 

@@ -39,6 +39,11 @@ pub fn pool_transfer_id(transaction_id: &str, currency: &str) -> String {
     format!("{transaction_id}:pool:{currency}")
 }
 
+/// The transaction that notes a pool redemption on the member who spent.
+pub fn pool_spending_id(group_id: &str, transaction_id: &str) -> String {
+    format!("{group_id}:{transaction_id}")
+}
+
 /// The transaction a refused join removes the member with.
 pub fn refusal_id(joined: &str) -> String {
     format!("{joined}:refused")

@@ -199,6 +199,11 @@ fn debit_of(lot: &Lot, points: Decimal) -> LotDebit {
     }
 }
 
+/// Sum of the points of lots.
+pub fn total_of(lots: &[Lot]) -> Decimal {
+    lots.iter().map(|l| l.points).sum()
+}
+
 /// Sum of debited points.
 pub fn total(debits: &[LotDebit]) -> Decimal {
     debits.iter().map(|d| d.points).sum()

@@ -434,6 +434,7 @@ impl Member {
             | EventBody::GroupMemberRemoved { .. }
             | EventBody::GroupJoined { .. }
             | EventBody::GroupLeft { .. } => self.apply_group(event),
+            EventBody::PoolSpent { .. } => self.record(event, JournalKind::GroupChange),
             EventBody::BadgeAwarded {
                 badge,
                 milestone,
@@ -507,8 +508,8 @@ impl Member {
             } => {
                 self.transfers_out.remove(transfer_id);
                 let book = self.book_mut(currency);
+                book.transferred += crate::lots::total_of(lots_restored);
                 for lot in lots_restored {
-                    book.transferred += lot.points;
                     book.open(lot.clone());
                 }
             }

@@ -10,7 +10,7 @@
 
 use crate::command::{GroupTerms, IncomingTransfer, MemberCommand};
 use crate::event::{Event, EventBody};
-use crate::group::refusal_id;
+use crate::group::{pool_spending_id, refusal_id};
 use crate::member::{JournalKind, Member};
 use crate::Rejection;
 
@@ -23,7 +23,10 @@ pub struct FollowUp {
 
 /// What other accounts must do after `account`'s new events.
 pub fn after_events(account: &str, events: &[Event]) -> Vec<FollowUp> {
-    events.iter().filter_map(|e| after_event(account, e)).collect()
+    events
+        .iter()
+        .filter_map(|e| after_event(account, e))
+        .collect()
 }
 
 fn after_event(account: &str, event: &Event) -> Option<FollowUp> {
@@ -71,6 +74,21 @@ fn after_event(account: &str, event: &Event) -> Option<FollowUp> {
                     contribution_percent: *contribution_percent,
                     may_redeem: *may_redeem,
                 },
+            },
+        ),
+        EventBody::PointsRedeemed {
+            currency,
+            points,
+            by_member: Some(by),
+            ..
+        } => (
+            by.clone(),
+            MemberCommand::NotePoolSpending {
+                transaction_id: pool_spending_id(account, &event.transaction_id),
+                group_id: account.to_string(),
+                occurred_at: event.occurred_at,
+                currency: currency.clone(),
+                points: *points,
             },
         ),
         EventBody::GroupJoined { group_id, .. } => (

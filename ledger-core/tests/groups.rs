@@ -128,6 +128,15 @@ fn only_members_who_may_redeem_spend_from_the_pool() {
         unreachable!()
     };
     assert_eq!(by_member.as_deref(), Some("ann"));
+    // Ann's own history shows what she spent from the pool.
+    let EventBody::PoolSpent {
+        group_id, points, ..
+    } = l.last("ann", "PoolSpent")
+    else {
+        unreachable!()
+    };
+    assert_eq!((group_id.as_str(), *points), ("smiths", dec("60")));
+    assert_eq!(l.available("ann", "POINTS"), dec("80"));
     // A member's own redemption names no one.
     let own = l.run("ann", spend("r6", "10", Some("ann")));
     assert_eq!(own.unwrap_err().code(), "invalid_request");
@@ -152,7 +161,10 @@ fn a_member_who_cannot_join_is_taken_off_the_roster() {
     else {
         unreachable!()
     };
-    assert!(reason.contains("already belongs to group smiths"), "{reason}");
+    assert!(
+        reason.contains("already belongs to group smiths"),
+        "{reason}"
+    );
     assert_eq!(l.member("ann").group.as_ref().unwrap().group_id, "smiths");
 }
 

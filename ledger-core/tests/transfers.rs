@@ -28,8 +28,11 @@ fn ann_and_bob() -> Ledger {
     let mut l = Ledger::default();
     l.enroll("ann", MemberType::Individual);
     l.enroll("bob", MemberType::Individual);
-    l.run("ann", credit("a1", "POINTS", "100", Some("hotel"), t(2026, 3, 1)))
-        .unwrap();
+    l.run(
+        "ann",
+        credit("a1", "POINTS", "100", Some("hotel"), t(2026, 3, 1)),
+    )
+    .unwrap();
     l.run("ann", credit("a2", "POINTS", "200", None, t(2026, 4, 1)))
         .unwrap();
     l
@@ -38,7 +41,8 @@ fn ann_and_bob() -> Ledger {
 #[test]
 fn a_transfer_moves_lots_with_their_expiry_and_partner() {
     let mut l = ann_and_bob();
-    l.run("ann", transfer("tr-1", "bob", "POINTS", "250")).unwrap();
+    l.run("ann", transfer("tr-1", "bob", "POINTS", "250"))
+        .unwrap();
 
     assert_eq!(l.available("ann", "POINTS"), dec("50"));
     assert_eq!(l.available("bob", "POINTS"), dec("250"));
@@ -77,7 +81,8 @@ fn a_transfer_moves_lots_with_their_expiry_and_partner() {
 #[test]
 fn a_retried_transfer_is_a_duplicate_and_moves_nothing_twice() {
     let mut l = ann_and_bob();
-    l.run("ann", transfer("tr-1", "bob", "POINTS", "250")).unwrap();
+    l.run("ann", transfer("tr-1", "bob", "POINTS", "250"))
+        .unwrap();
     let again = l.run("ann", transfer("tr-1", "bob", "POINTS", "250"));
     assert_eq!(again, Ok(Decision::Duplicate));
     let other = l.run("ann", transfer("tr-1", "bob", "POINTS", "10"));
@@ -88,7 +93,8 @@ fn a_retried_transfer_is_a_duplicate_and_moves_nothing_twice() {
 #[test]
 fn a_transfer_to_an_unknown_member_comes_back_as_it_left() {
     let mut l = ann_and_bob();
-    l.run("ann", transfer("tr-1", "nobody", "POINTS", "250")).unwrap();
+    l.run("ann", transfer("tr-1", "nobody", "POINTS", "250"))
+        .unwrap();
 
     assert_eq!(l.available("ann", "POINTS"), dec("300"));
     let EventBody::TransferSettled {
@@ -105,7 +111,10 @@ fn a_transfer_to_an_unknown_member_comes_back_as_it_left() {
     let ids: Vec<&str> = lots_restored.iter().map(|l| l.lot_id.as_str()).collect();
     assert_eq!(ids, ["a1/POINTS", "a2/POINTS"]);
     let ann = l.member("ann");
-    assert_eq!(ann.books["POINTS"].lots[0].partner_id.as_deref(), Some("hotel"));
+    assert_eq!(
+        ann.books["POINTS"].lots[0].partner_id.as_deref(),
+        Some("hotel")
+    );
     assert_eq!(ann.books["POINTS"].lots[0].expires_at, Some(t(2027, 3, 1)));
     assert_eq!(ann.books["POINTS"].transferred, dec("0"));
 }
@@ -113,10 +122,14 @@ fn a_transfer_to_an_unknown_member_comes_back_as_it_left() {
 #[test]
 fn a_suspended_receiver_refuses_and_the_refusal_is_final() {
     let mut l = ann_and_bob();
-    l.run("bob", status("s-1", MemberStatus::Suspended, t(2026, 4, 20)))
-        .unwrap();
+    l.run(
+        "bob",
+        status("s-1", MemberStatus::Suspended, t(2026, 4, 20)),
+    )
+    .unwrap();
     l.hold = true;
-    l.run("ann", transfer("tr-1", "bob", "POINTS", "250")).unwrap();
+    l.run("ann", transfer("tr-1", "bob", "POINTS", "250"))
+        .unwrap();
     let receive = l.outbox.front().cloned().expect("the receive follow-up");
     l.flush();
     assert_eq!(l.history("bob").last(), Some(&"TransferRefused"));
@@ -141,7 +154,8 @@ fn a_suspended_receiver_refuses_and_the_refusal_is_final() {
 fn a_transfer_in_flight_is_unfinished_until_settled_and_a_repeat_is_harmless() {
     let mut l = ann_and_bob();
     l.hold = true;
-    l.run("ann", transfer("tr-1", "bob", "POINTS", "250")).unwrap();
+    l.run("ann", transfer("tr-1", "bob", "POINTS", "250"))
+        .unwrap();
     let waiting = unfinished(l.member("ann"));
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0].member_id, "bob");
@@ -160,7 +174,8 @@ fn a_receiver_in_arrears_pays_them_first() {
     let mut l = ann_and_bob();
     l.run("bob", credit("b1", "POINTS", "40", None, t(2026, 3, 1)))
         .unwrap();
-    l.run("bob", redeem("b2", "POINTS", "40", t(2026, 3, 2))).unwrap();
+    l.run("bob", redeem("b2", "POINTS", "40", t(2026, 3, 2)))
+        .unwrap();
     l.run(
         "bob",
         MemberCommand::Cancel {
@@ -172,7 +187,8 @@ fn a_receiver_in_arrears_pays_them_first() {
     )
     .unwrap();
     assert_eq!(l.member("bob").books["POINTS"].arrears, dec("40"));
-    l.run("ann", transfer("tr-1", "bob", "POINTS", "100")).unwrap();
+    l.run("ann", transfer("tr-1", "bob", "POINTS", "100"))
+        .unwrap();
     let EventBody::PointsTransferredIn {
         arrears_settled,
         lots_opened,
@@ -197,8 +213,11 @@ fn what_cannot_be_transferred_is_rejected_on_the_sender() {
     assert_eq!(to_self.unwrap_err().code(), "invalid_request");
     let bad_id = l.run("ann", transfer("tr-4", "b/o/b", "POINTS", "1"));
     assert_eq!(bad_id.unwrap_err().code(), "invalid_request");
-    l.run("ann", status("s-1", MemberStatus::Suspended, t(2026, 4, 20)))
-        .unwrap();
+    l.run(
+        "ann",
+        status("s-1", MemberStatus::Suspended, t(2026, 4, 20)),
+    )
+    .unwrap();
     let suspended = l.run("ann", transfer("tr-5", "bob", "POINTS", "1"));
     assert_eq!(suspended.unwrap_err().code(), "member_inactive");
     assert_eq!(l.available("ann", "POINTS"), dec("300"));
@@ -209,7 +228,8 @@ fn manual_adjustments_transferred_lots_keep_balance_identity() {
     let mut l = ann_and_bob();
     l.run("ann", adjust("adj-1", "POINTS", "-20", t(2026, 4, 2)))
         .unwrap();
-    l.run("ann", transfer("tr-1", "bob", "POINTS", "80")).unwrap();
+    l.run("ann", transfer("tr-1", "bob", "POINTS", "80"))
+        .unwrap();
     for who in ["ann", "bob"] {
         let b = &l.member(who).books["POINTS"];
         assert_eq!(
@@ -242,10 +262,15 @@ fn transfer_and_group_events_and_follow_ups_survive_the_wire() {
     };
     l.run("smiths", add("g1", "ann")).unwrap();
     l.run("smiths", add("g2", "nobody")).unwrap();
-    l.run("ann", credit("a3", "POINTS", "80", Some("airline"), t(2026, 4, 2)))
+    l.run(
+        "ann",
+        credit("a3", "POINTS", "80", Some("airline"), t(2026, 4, 2)),
+    )
+    .unwrap();
+    l.run("ann", transfer("tr-1", "bob", "POINTS", "50"))
         .unwrap();
-    l.run("ann", transfer("tr-1", "bob", "POINTS", "50")).unwrap();
-    l.run("ann", transfer("tr-2", "nobody", "POINTS", "5")).unwrap();
+    l.run("ann", transfer("tr-2", "nobody", "POINTS", "5"))
+        .unwrap();
     l.run("smiths", redeem_by("r1", "5", "ann")).unwrap();
     l.run(
         "smiths",
@@ -269,6 +294,7 @@ fn transfer_and_group_events_and_follow_ups_survive_the_wire() {
         "GroupMemberRemoved",
         "GroupJoined",
         "GroupLeft",
+        "PoolSpent",
     ] {
         assert!(names.contains(kind), "the scenario has no {kind}");
     }

@@ -233,6 +233,9 @@ impl MemberFold<'_, '_> {
                     badges: BTreeMap::new(),
                     benefits: benefits.iter().cloned().collect(),
                     vouchers: BTreeMap::new(),
+                    group: None,
+                    roster: BTreeMap::new(),
+                    transfers_in_flight: BTreeMap::new(),
                 });
                 let stats = self.ov.stats(self.program)?;
                 stats.members += 1;
@@ -441,6 +444,17 @@ impl MemberFold<'_, '_> {
             EventBody::VoucherExpired { voucher_id, .. } => {
                 self.voucher(voucher_id, VoucherStatus::Expired, None)?;
             }
+            EventBody::PointsTransferredOut { .. }
+            | EventBody::PointsTransferredIn { .. }
+            | EventBody::TransferRefused { .. }
+            | EventBody::TransferSettled { .. } => self.transfer(event)?,
+            EventBody::GroupMemberAdded { .. }
+            | EventBody::GroupMemberConfirmed { .. }
+            | EventBody::GroupMemberRemoved { .. }
+            | EventBody::GroupJoined { .. }
+            | EventBody::GroupLeft { .. } => self.group(event)?,
+            // A line in the spender's history; the group's redemption moved the points.
+            EventBody::PoolSpent { .. } => {}
             EventBody::BadgeAwarded {
                 badge,
                 reason,
@@ -459,6 +473,114 @@ impl MemberFold<'_, '_> {
                     );
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Transfers move lots between accounts: partner and program figures
+    /// stay as they are (the points remain outstanding).
+    fn transfer(&mut self, event: &Event) -> Result<(), StoreError> {
+        match &event.body {
+            EventBody::PointsTransferredOut {
+                transfer_id,
+                to_member,
+                currency,
+                points,
+                pool,
+                lots_debited,
+                ..
+            } => {
+                self.balance(currency, |b| b.transferred -= *points)?;
+                self.debit_lots(lots_debited, None)?;
+                if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
+                    view.transfers_in_flight.insert(
+                        transfer_id.clone(),
+                        TransferView {
+                            to_member: to_member.clone(),
+                            currency: currency.clone(),
+                            points: *points,
+                            pool: *pool,
+                            sent_at: event.occurred_at,
+                        },
+                    );
+                }
+            }
+            EventBody::PointsTransferredIn {
+                currency,
+                points,
+                lots_opened,
+                ..
+            } => {
+                self.balance(currency, |b| b.transferred += *points)?;
+                for lot in lots_opened {
+                    self.open_lot(lot)?;
+                }
+            }
+            EventBody::TransferSettled {
+                transfer_id,
+                currency,
+                lots_restored,
+                ..
+            } => {
+                let back = ledger_core::lots::total_of(lots_restored);
+                self.balance(currency, |b| b.transferred += back)?;
+                for lot in lots_restored {
+                    self.open_lot(lot)?;
+                }
+                if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
+                    view.transfers_in_flight.remove(transfer_id);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn group(&mut self, event: &Event) -> Result<(), StoreError> {
+        let Some(view) = self.ov.member(self.program, self.member)?.as_mut() else {
+            return Ok(());
+        };
+        match &event.body {
+            EventBody::GroupMemberAdded {
+                member_id,
+                contribution_percent,
+                may_redeem,
+            } => {
+                view.roster.insert(
+                    member_id.clone(),
+                    RosterView {
+                        contribution_percent: *contribution_percent,
+                        may_redeem: *may_redeem,
+                        confirmed: false,
+                        added_at: event.occurred_at,
+                    },
+                );
+            }
+            EventBody::GroupMemberConfirmed { member_id } => {
+                if let Some(entry) = view.roster.get_mut(member_id) {
+                    entry.confirmed = true;
+                }
+            }
+            EventBody::GroupMemberRemoved { member_id, .. } => {
+                view.roster.remove(member_id);
+            }
+            EventBody::GroupJoined {
+                group_id,
+                contribution_percent,
+                may_redeem,
+            } => {
+                view.group = Some(GroupLinkView {
+                    group_id: group_id.clone(),
+                    contribution_percent: *contribution_percent,
+                    may_redeem: *may_redeem,
+                });
+            }
+            EventBody::GroupLeft { group_id, .. } => {
+                if view.group.as_ref().is_some_and(|g| &g.group_id == group_id) {
+                    view.group = None;
+                }
+            }
+            _ => {}
         }
         Ok(())
     }

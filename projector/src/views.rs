@@ -13,6 +13,9 @@ pub struct BalanceView {
     pub redeemed: Decimal,
     pub expired: Decimal,
     pub arrears: Decimal,
+    /// Received from other members less sent to them.
+    #[serde(default)]
+    pub transferred: Decimal,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_expires_at: Option<Time>,
 }
@@ -40,6 +43,41 @@ pub struct MemberView {
     /// Vouchers by id, in every state.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vouchers: BTreeMap<String, VoucherView>,
+    /// The group the member belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupLinkView>,
+    /// On a group account: its members by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub roster: BTreeMap<String, RosterView>,
+    /// Transfers sent and not yet settled by their receiver, by transfer id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub transfers_in_flight: BTreeMap<String, TransferView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupLinkView {
+    pub group_id: String,
+    pub contribution_percent: Decimal,
+    pub may_redeem: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RosterView {
+    pub contribution_percent: Decimal,
+    pub may_redeem: bool,
+    /// The member has joined on these terms (until then it may not spend).
+    pub confirmed: bool,
+    pub added_at: Time,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TransferView {
+    pub to_member: String,
+    pub currency: String,
+    pub points: Decimal,
+    /// A contribution to the member's group pool.
+    pub pool: bool,
+    pub sent_at: Time,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -46,5 +46,6 @@ pub fn event_type(body: &Body) -> &'static str {
         Body::GroupMemberRemoved(_) => "GroupMemberRemoved",
         Body::GroupJoined(_) => "GroupJoined",
         Body::GroupLeft(_) => "GroupLeft",
+        Body::PoolSpent(_) => "PoolSpent",
     }
 }

@@ -21,6 +21,9 @@ pub fn member_json(view: &MemberView, lots: &[LotView]) -> Value {
         "badges": badges_json(view),
         "benefits": view.benefits,
         "vouchers": vouchers_json(view),
+        "group": view.group,
+        "roster": view.roster,
+        "transfers_in_flight": view.transfers_in_flight,
         "position": view.position,
     })
 }
@@ -68,6 +71,7 @@ fn balances_json(view: &MemberView) -> Value {
                     "redeemed": b.redeemed.normalize(),
                     "expired": b.expired.normalize(),
                     "arrears": b.arrears.normalize(),
+                    "transferred": b.transferred.normalize(),
                 }),
             )
         })

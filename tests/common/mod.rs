@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod containers;
+pub mod cross_account;
 pub mod scenario;
 
 use serde_json::Value;

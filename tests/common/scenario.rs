@@ -189,6 +189,8 @@ pub async fn drive(api: &Api) -> (Value, Value) {
     // Promotions (dry run, versions), vouchers, benefits, negative limits (eve).
     promotions(api).await;
     vouchers_and_limits(api).await;
+    // Point transfers and a group with a pool (fay, gus, lees).
+    super::cross_account::transfers_and_groups(api).await;
 
     // Bad input: clear 4xx codes, nothing written.
     let bad = [

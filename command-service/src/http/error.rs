@@ -37,12 +37,15 @@ impl From<Rejection> for ApiError {
             | Rejection::MemberNotFound(_)
             | Rejection::TransactionNotFound(_)
             | Rejection::VoucherNotFound(_)
-            | Rejection::PromotionNotFound(_) => StatusCode::NOT_FOUND,
+            | Rejection::PromotionNotFound(_)
+            | Rejection::NotInGroup { .. } => StatusCode::NOT_FOUND,
             Rejection::MemberExists(_)
             | Rejection::AlreadyCancelled(_)
             | Rejection::TransactionConflict(_)
             | Rejection::BadgeHeld(_)
-            | Rejection::VoucherUnavailable { .. } => StatusCode::CONFLICT,
+            | Rejection::VoucherUnavailable { .. }
+            | Rejection::InAnotherGroup { .. } => StatusCode::CONFLICT,
+            Rejection::PoolNotAllowed { .. } => StatusCode::FORBIDDEN,
             Rejection::InsufficientPoints { .. }
             | Rejection::MemberInactive { .. }
             | Rejection::InvalidStatusChange { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -2,7 +2,7 @@
 //! JSON strings or numbers (parsed exactly); times are RFC 3339.
 
 use super::error::ApiError;
-use ledger_core::command::{Accrual, Adjustment, VoucherAction, VoucherUse};
+use ledger_core::command::{Accrual, Adjustment, GroupTerms, Transfer, VoucherAction, VoucherUse};
 use ledger_core::member::{MemberStatus, MemberType};
 use ledger_core::time::truncate;
 use ledger_core::{Decimal, MemberCommand, Time};
@@ -38,6 +38,36 @@ pub struct RedemptionRequest {
     pub currency: String,
     pub points: Decimal,
     pub partner_id: Option<String>,
+    /// On a group account: the member spending from the pool.
+    pub by_member: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct TransferRequest {
+    pub transaction_id: String,
+    pub to_member: String,
+    pub occurred_at: Time,
+    pub currency: String,
+    pub points: Decimal,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+pub struct GroupMemberRequest {
+    pub transaction_id: String,
+    pub member_id: String,
+    pub occurred_at: Time,
+    pub contribution_percent: Decimal,
+    #[serde(default)]
+    pub may_redeem: bool,
+}
+
+#[derive(Deserialize)]
+pub struct GroupRemovalRequest {
+    pub transaction_id: String,
+    pub occurred_at: Time,
+    pub reason: String,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +190,43 @@ impl From<RedemptionRequest> for MemberCommand {
             currency: r.currency,
             points: r.points.normalize(),
             partner_id: r.partner_id,
+            by_member: r.by_member,
+        }
+    }
+}
+
+impl From<TransferRequest> for MemberCommand {
+    fn from(r: TransferRequest) -> Self {
+        MemberCommand::Transfer(Transfer {
+            transaction_id: r.transaction_id,
+            to_member: r.to_member,
+            occurred_at: truncate(r.occurred_at),
+            currency: r.currency,
+            points: r.points.normalize(),
+            reason: r.reason,
+        })
+    }
+}
+
+impl From<GroupMemberRequest> for MemberCommand {
+    fn from(r: GroupMemberRequest) -> Self {
+        MemberCommand::AddGroupMember(GroupTerms {
+            transaction_id: r.transaction_id,
+            member_id: r.member_id,
+            occurred_at: truncate(r.occurred_at),
+            contribution_percent: r.contribution_percent.normalize(),
+            may_redeem: r.may_redeem,
+        })
+    }
+}
+
+impl GroupRemovalRequest {
+    pub fn into_command(self, member_id: String) -> MemberCommand {
+        MemberCommand::RemoveGroupMember {
+            transaction_id: self.transaction_id,
+            member_id,
+            occurred_at: truncate(self.occurred_at),
+            reason: self.reason,
         }
     }
 }

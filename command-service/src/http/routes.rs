@@ -71,6 +71,18 @@ pub fn router(service: Arc<CommandService>) -> Router {
             "/v1/programs/{program}/members/{member}/badges",
             post(award_badge),
         )
+        .route(
+            "/v1/programs/{program}/members/{member}/transfers",
+            post(transfer),
+        )
+        .route(
+            "/v1/programs/{program}/members/{group}/group-members",
+            post(add_group_member),
+        )
+        .route(
+            "/v1/programs/{program}/members/{group}/group-members/{member}/removals",
+            post(remove_group_member),
+        )
         .route("/v1/programs/{program}/expirations", post(expire))
         .route("/v1/programs/{program}/tier-assessments", post(assess))
         .route("/v1/programs/{program}/releases", post(release))
@@ -259,6 +271,32 @@ async fn award_badge(
     ApiJson(r): ApiJson<BadgeRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
+}
+
+/// Sends points to another member: accepted here once they left the
+/// sender; the receiver's side follows (see the member views).
+async fn transfer(
+    State(svc): Svc,
+    Path((p, m)): Path<(String, String)>,
+    ApiJson(r): ApiJson<TransferRequest>,
+) -> Reply {
+    member_command(&svc, &p, &m, r.into()).await
+}
+
+async fn add_group_member(
+    State(svc): Svc,
+    Path((p, g)): Path<(String, String)>,
+    ApiJson(r): ApiJson<GroupMemberRequest>,
+) -> Reply {
+    member_command(&svc, &p, &g, r.into()).await
+}
+
+async fn remove_group_member(
+    State(svc): Svc,
+    Path((p, g, m)): Path<(String, String, String)>,
+    ApiJson(r): ApiJson<GroupRemovalRequest>,
+) -> Reply {
+    member_command(&svc, &p, &g, r.into_command(m)).await
 }
 
 async fn expire(

@@ -107,6 +107,15 @@ pub(super) fn to_proto(body: &EventBody) -> Body {
             group_id: group_id.clone(),
             reason: reason.clone(),
         }),
+        EventBody::PoolSpent {
+            group_id,
+            currency,
+            points,
+        } => Body::PoolSpent(pb::PoolSpent {
+            group_id: group_id.clone(),
+            currency: currency.clone(),
+            points: text(*points),
+        }),
         // The caller routes only the bodies above here.
         other => unreachable!("not a transfer or group event: {}", other.name()),
     }
@@ -131,7 +140,11 @@ pub(super) fn from_proto(body: &Body) -> Result<EventBody, CodecError> {
             points: dec("points", &t.points)?,
             pool: t.pool,
             arrears_settled: dec("arrears_settled", &t.arrears_settled)?,
-            lots_opened: t.lots_opened.iter().map(lot_from).collect::<Result<_, _>>()?,
+            lots_opened: t
+                .lots_opened
+                .iter()
+                .map(lot_from)
+                .collect::<Result<_, _>>()?,
             balances_after: balances_from(&t.balances_after)?,
         },
         Body::TransferRefused(t) => EventBody::TransferRefused {
@@ -172,6 +185,11 @@ pub(super) fn from_proto(body: &Body) -> Result<EventBody, CodecError> {
         Body::GroupLeft(g) => EventBody::GroupLeft {
             group_id: g.group_id.clone(),
             reason: g.reason.clone(),
+        },
+        Body::PoolSpent(p) => EventBody::PoolSpent {
+            group_id: p.group_id.clone(),
+            currency: p.currency.clone(),
+            points: dec("points", &p.points)?,
         },
         _ => return Err(CodecError::MissingBody),
     })

@@ -123,7 +123,10 @@ pub(crate) fn leave(
 }
 
 fn in_group(member: &Member, group_id: &str) -> bool {
-    member.group.as_ref().is_some_and(|g| g.group_id == group_id)
+    member
+        .group
+        .as_ref()
+        .is_some_and(|g| g.group_id == group_id)
 }
 
 fn require_group(member: &Member) -> Result<(), Rejection> {

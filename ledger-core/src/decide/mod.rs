@@ -25,6 +25,7 @@ pub use program::{decide_program, decide_program_edit, ProgramEdit};
 pub use transfer::NOT_IN_GROUP;
 
 use crate::command::MemberCommand;
+use crate::event::EventBody;
 use crate::fingerprint::fingerprint;
 use crate::member::{Member, MemberStatus, MemberType};
 use crate::program::Program;
@@ -141,6 +142,21 @@ pub fn decide(
             require_active(member, "joining a group is")?;
             groups::join(&ctx, group_id, terms)?
         }
+        MemberCommand::NotePoolSpending {
+            transaction_id,
+            group_id,
+            occurred_at,
+            currency,
+            points,
+        } => vec![ctx.event(
+            transaction_id,
+            *occurred_at,
+            EventBody::PoolSpent {
+                group_id: group_id.clone(),
+                currency: currency.clone(),
+                points: *points,
+            },
+        )],
         MemberCommand::LeaveGroup {
             transaction_id,
             group_id,

@@ -134,7 +134,11 @@ pub(crate) fn receive(ctx: &Context, t: &IncomingTransfer) -> Vec<Event> {
 fn refusal(ctx: &Context, t: &IncomingTransfer) -> Option<String> {
     let member = ctx.member;
     if member.status != MemberStatus::Active {
-        return Some(format!("member {} is {}", member.id, member.status.as_str()));
+        return Some(format!(
+            "member {} is {}",
+            member.id,
+            member.status.as_str()
+        ));
     }
     if t.pool
         && (member.member_type != MemberType::Group || !member.roster.contains_key(&t.from_member))
@@ -187,11 +191,9 @@ pub(crate) fn settle(ctx: &Context, transfer_id: &str, returned: Option<&str>) -
             balances_after: scratch.balances_after(),
         },
     )];
-    let left = ctx
-        .member
-        .group
-        .as_ref()
-        .filter(|g: &&GroupLink| sent.pool && returned == Some(NOT_IN_GROUP) && g.group_id == sent.to_member);
+    let left = ctx.member.group.as_ref().filter(|g: &&GroupLink| {
+        sent.pool && returned == Some(NOT_IN_GROUP) && g.group_id == sent.to_member
+    });
     if let Some(group) = left {
         events.push(ctx.event(
             transfer_id,

@@ -2,9 +2,7 @@
 //! amounts and their precision. Failures are `invalid_request`.
 
 use crate::command::{Accrual, GroupTerms, MemberCommand, VoucherAction};
-use crate::ids::{
-    valid_derived_id, valid_id, valid_text, valid_transaction_id, valid_voucher_id,
-};
+use crate::ids::{valid_derived_id, valid_id, valid_text, valid_transaction_id, valid_voucher_id};
 use crate::numbers::positive_with_scale;
 use crate::program::{CurrencyKind, Program};
 use crate::{Datelike, Decimal, Rejection};
@@ -153,13 +151,26 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
             member_id("member_id", m)?;
             required_text("reason", reason)
         }
-        MemberCommand::ConfirmGroupMember { joined, member_id: m } => {
+        MemberCommand::ConfirmGroupMember {
+            joined,
+            member_id: m,
+        } => {
             if !valid_derived_id(joined) {
                 return Err(Rejection::invalid("joined must name a transaction"));
             }
             member_id("member_id", m)
         }
         MemberCommand::LeaveGroup { group_id, .. } => member_id("group_id", group_id),
+        MemberCommand::NotePoolSpending {
+            group_id,
+            currency,
+            points,
+            ..
+        } => {
+            member_id("group_id", group_id)?;
+            redeemable(program, currency, "redeemed")?;
+            points_amount(program, currency, *points)
+        }
         MemberCommand::Expire { .. }
         | MemberCommand::AssessTier { .. }
         | MemberCommand::Release { .. } => Ok(()),
@@ -174,6 +185,7 @@ fn ledger_made(command: &MemberCommand) -> bool {
             | MemberCommand::JoinGroup { .. }
             | MemberCommand::LeaveGroup { .. }
             | MemberCommand::RemoveGroupMember { .. }
+            | MemberCommand::NotePoolSpending { .. }
     )
 }
 
