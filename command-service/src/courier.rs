@@ -13,6 +13,7 @@ use crate::error::CommandError;
 use crate::service::CommandService;
 use ledger_core::command_codec::follow_up_envelope;
 use ledger_core::saga::FollowUp;
+use ledger_core::Rejection;
 use loyalty_proto::Message as _;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use std::sync::Arc;
@@ -66,6 +67,11 @@ async fn deliver(service: &CommandService, elsewhere: &Elsewhere, parcel: Parcel
                 .execute(&program_id, &follow_up.member_id, follow_up.command.clone())
                 .await
             {
+                // The program is not read yet (just started): ask again.
+                Err(CommandError::Rejected(Rejection::ProgramNotFound(_))) => {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
                 // A rejection is an answer too: `execute` sent it on.
                 Ok(_) | Err(CommandError::Rejected(_)) => return,
                 Err(CommandError::NotOwner { .. }) => {}

@@ -49,6 +49,8 @@ pub enum IntakeError {
     Kafka(#[from] rdkafka::error::KafkaError),
     #[error("log: {0}")]
     Log(#[from] event_log::LogError),
+    #[error("the worker of commands partition {0} died")]
+    WorkerDied(u32),
     #[error("the commands topic has {commands} partitions, the events topic {events}: they must match for partition ownership")]
     PartitionMismatch { commands: u32, events: u32 },
 }
@@ -127,7 +129,11 @@ pub async fn run_intake(
             )
         });
         if worker.send(delivery).await.is_err() {
-            workers.remove(&partition);
+            // A worker ends only on stop; one that died (a bug) dropped its
+            // queue, and committing past it would lose commands: stop, and
+            // let the restart re-deliver from the committed offsets.
+            error!(partition, "a commands worker died; leaving the group");
+            return Err(IntakeError::WorkerDied(partition));
         }
     }
     // Let every worker finish the command in hand (queued ones stay
@@ -290,6 +296,14 @@ async fn settle(
             };
             let rejection = match outcome {
                 Ok(()) => return true,
+                // A follow-up for a program this instance has not read yet
+                // (it just started): its answer would be wrong, so wait.
+                Err(CommandError::Rejected(Rejection::ProgramNotFound(_)))
+                    if is_follow_up(envelope.as_ref().ok()) =>
+                {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
                 Err(CommandError::Rejected(r)) => r,
                 Err(CommandError::NotOwner { partition }) => {
                     warn!(partition, "the partition moved away before the command was decided; its new owner will");
@@ -330,6 +344,12 @@ async fn decide(service: &CommandService, env: &CommandEnvelope) -> Result<(), C
         .execute(&env.program_id, &env.member_id, command)
         .await
         .map(|_| ())
+}
+
+/// Whether a command is one of the ledger's own follow-ups.
+fn is_follow_up(env: Option<&CommandEnvelope>) -> bool {
+    env.and_then(|e| member_command(e, chrono::DateTime::<chrono::Utc>::UNIX_EPOCH).ok())
+        .is_some_and(|c| c.is_follow_up())
 }
 
 fn rejected(env: Option<&CommandEnvelope>, r: &Rejection, m: &OwnedMessage) -> CommandRejected {

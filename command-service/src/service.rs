@@ -605,5 +605,14 @@ fn command_kind(c: &MemberCommand) -> &'static str {
         MemberCommand::Expire { .. } => "expire",
         MemberCommand::AssessTier { .. } => "assess_tier",
         MemberCommand::Release { .. } => "release",
+        MemberCommand::Transfer(_) => "transfer",
+        MemberCommand::ReceiveTransfer(_) => "receive_transfer",
+        MemberCommand::SettleTransfer { .. } => "settle_transfer",
+        MemberCommand::AddGroupMember(_) => "add_group_member",
+        MemberCommand::RemoveGroupMember { .. } => "remove_group_member",
+        MemberCommand::ConfirmGroupMember { .. } => "confirm_group_member",
+        MemberCommand::JoinGroup { .. } => "join_group",
+        MemberCommand::LeaveGroup { .. } => "leave_group",
+        MemberCommand::NotePoolSpending { .. } => "note_pool_spending",
     }
 }

@@ -91,8 +91,10 @@ pub enum MemberCommand {
         joined: String,
         member_id: String,
     },
-    /// On a member: the group added it (sent by the ledger).
+    /// On a member: the group added it (sent by the ledger). `terms` carry
+    /// the group's transaction; `transaction_id` is its id on the member.
     JoinGroup {
+        transaction_id: String,
         group_id: String,
         terms: GroupTerms,
     },
@@ -165,6 +167,8 @@ pub struct Transfer {
 /// keeps its expiry, partner and earning date).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IncomingTransfer {
+    /// Its id on the receiver (`transfer::received_id`).
+    pub transaction_id: String,
     pub transfer_id: String,
     pub from_member: String,
     pub occurred_at: Time,
@@ -231,11 +235,10 @@ impl MemberCommand {
             MemberCommand::Adjust(a) => Some(&a.transaction_id),
             MemberCommand::UseVoucher(u) => Some(&u.transaction_id),
             MemberCommand::Transfer(t) => Some(&t.transaction_id),
-            MemberCommand::ReceiveTransfer(t) => Some(&t.transfer_id),
-            MemberCommand::AddGroupMember(t) | MemberCommand::JoinGroup { terms: t, .. } => {
-                Some(&t.transaction_id)
-            }
-            MemberCommand::RemoveGroupMember { transaction_id, .. }
+            MemberCommand::ReceiveTransfer(t) => Some(&t.transaction_id),
+            MemberCommand::AddGroupMember(t) => Some(&t.transaction_id),
+            MemberCommand::JoinGroup { transaction_id, .. }
+            | MemberCommand::RemoveGroupMember { transaction_id, .. }
             | MemberCommand::LeaveGroup { transaction_id, .. }
             | MemberCommand::NotePoolSpending { transaction_id, .. } => Some(transaction_id),
             // Answers have no id of their own: they are decided against the
@@ -246,6 +249,18 @@ impl MemberCommand {
             | MemberCommand::AssessTier { .. }
             | MemberCommand::Release { .. } => None,
         }
+    }
+
+    /// Whether the ledger sends this command itself (a follow-up): a repeat
+    /// of its id is the same follow-up again, whatever its exact form.
+    pub fn is_follow_up(&self) -> bool {
+        matches!(
+            self,
+            MemberCommand::ReceiveTransfer(_)
+                | MemberCommand::JoinGroup { .. }
+                | MemberCommand::LeaveGroup { .. }
+                | MemberCommand::NotePoolSpending { .. }
+        ) || matches!(self, MemberCommand::RemoveGroupMember { transaction_id, .. } if transaction_id.starts_with("group:"))
     }
 
     /// The business time the command is about (none for a manual tier

@@ -6,12 +6,14 @@ use crate::command::{
     VoucherUse,
 };
 use crate::event::LotDebit;
+use crate::group::on_member_id;
 use crate::member::{MemberStatus, MemberType};
 use crate::numbers::parse as parse_dec;
 use crate::numbers::text;
 use crate::saga::FollowUp;
 use crate::time::format;
 use crate::time::parse as parse_time;
+use crate::transfer::received_id;
 use crate::{Decimal, Rejection, Time};
 use loyalty_proto::v1::command_envelope::Command as Pb;
 use loyalty_proto::v1::{
@@ -166,6 +168,7 @@ pub fn member_command(env: &CommandEnvelope, now: Time) -> Result<MemberCommand,
             reason: g.reason.clone(),
         },
         Pb::ReceiveTransfer(t) => MemberCommand::ReceiveTransfer(IncomingTransfer {
+            transaction_id: received_id(&t.from_member, &t.transfer_id),
             transfer_id: t.transfer_id.clone(),
             from_member: t.from_member.clone(),
             occurred_at: time("occurred_at", &t.occurred_at)?,
@@ -186,6 +189,7 @@ pub fn member_command(env: &CommandEnvelope, now: Time) -> Result<MemberCommand,
             member_id: c.member_id.clone(),
         },
         Pb::JoinGroup(j) => MemberCommand::JoinGroup {
+            transaction_id: on_member_id(&j.group_id, &j.transaction_id),
             group_id: j.group_id.clone(),
             terms: GroupTerms {
                 transaction_id: j.transaction_id.clone(),
@@ -270,7 +274,9 @@ pub fn follow_up_envelope(program_id: &str, f: &FollowUp) -> Option<CommandEnvel
                 member_id: member_id.clone(),
             })
         }
-        MemberCommand::JoinGroup { group_id, terms } => Pb::JoinGroup(PbJoin {
+        MemberCommand::JoinGroup {
+            group_id, terms, ..
+        } => Pb::JoinGroup(PbJoin {
             group_id: group_id.clone(),
             transaction_id: terms.transaction_id.clone(),
             occurred_at: format(&terms.occurred_at),

@@ -215,6 +215,8 @@ pub enum EventBody {
         currency: String,
         returned: bool,
         reason: String,
+        /// A returned transfer pays the sender's arrears first.
+        arrears_settled: Decimal,
         lots_restored: Vec<Lot>,
         balances_after: Vec<BalanceAfter>,
     },
@@ -237,6 +239,8 @@ pub enum EventBody {
         group_id: String,
         contribution_percent: Decimal,
         may_redeem: bool,
+        /// The group's transaction that added the member (or changed its terms).
+        joined: String,
     },
     GroupLeft {
         group_id: String,

@@ -34,17 +34,28 @@ pub struct GroupLink {
     pub may_redeem: bool,
 }
 
+// The ledger's own transaction ids start with `group:` or `transfer:`,
+// which client ids may not (see `decide::validate`), and name the other
+// account (member ids hold no '/'), so they never collide with a client's
+// or another account's.
+
 /// The transfer id of an accrual's contribution to the pool in `currency`.
 pub fn pool_transfer_id(transaction_id: &str, currency: &str) -> String {
-    format!("{transaction_id}:pool:{currency}")
+    format!("transfer:pool/{currency}/{transaction_id}")
 }
 
-/// The transaction that notes a pool redemption on the member who spent.
-pub fn pool_spending_id(group_id: &str, transaction_id: &str) -> String {
-    format!("{group_id}:{transaction_id}")
+/// The id a group's transaction `transaction_id` has on a member's account
+/// (joining, leaving, spending from the pool).
+pub fn on_member_id(group_id: &str, transaction_id: &str) -> String {
+    format!("group:{group_id}/{transaction_id}")
 }
 
-/// The transaction a refused join removes the member with.
-pub fn refusal_id(joined: &str) -> String {
-    format!("{joined}:refused")
+/// The transaction a refused join removes the member with, on the group.
+pub fn refusal_id(member_id: &str, joined: &str) -> String {
+    format!("group:{member_id}/refused/{joined}")
+}
+
+/// The transaction of a member's confirmation, on the group.
+pub fn confirmation_id(member_id: &str, joined: &str) -> String {
+    format!("group:{member_id}/joined/{joined}")
 }

@@ -503,12 +503,14 @@ impl Member {
             EventBody::TransferSettled {
                 transfer_id,
                 currency,
+                arrears_settled,
                 lots_restored,
                 ..
             } => {
                 self.transfers_out.remove(transfer_id);
                 let book = self.book_mut(currency);
-                book.transferred += crate::lots::total_of(lots_restored);
+                book.arrears -= *arrears_settled;
+                book.transferred += crate::lots::total_of(lots_restored) + *arrears_settled;
                 for lot in lots_restored {
                     book.open(lot.clone());
                 }
@@ -549,6 +551,7 @@ impl Member {
                 group_id,
                 contribution_percent,
                 may_redeem,
+                ..
             } => {
                 self.group = Some(GroupLink {
                     group_id: group_id.clone(),

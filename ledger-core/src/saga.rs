@@ -9,9 +9,10 @@
 //! account still waits for ([`unfinished`]) is asked again after a restart.
 
 use crate::command::{GroupTerms, IncomingTransfer, MemberCommand};
-use crate::event::{Event, EventBody};
-use crate::group::{pool_spending_id, refusal_id};
+use crate::event::{Event, EventBody, LotDebit};
+use crate::group::{on_member_id, refusal_id, RosterEntry};
 use crate::member::{JournalKind, Member};
+use crate::transfer::{received_id, TransferOut};
 use crate::Rejection;
 
 /// A command for another account of the same program.
@@ -35,20 +36,21 @@ fn after_event(account: &str, event: &Event) -> Option<FollowUp> {
             transfer_id,
             to_member,
             currency,
+            points,
             pool,
             lots_debited,
             ..
-        } => (
-            to_member.clone(),
-            MemberCommand::ReceiveTransfer(IncomingTransfer {
-                transfer_id: transfer_id.clone(),
-                from_member: account.to_string(),
-                occurred_at: event.occurred_at,
+        } => {
+            let sent = TransferOut {
+                to_member: to_member.clone(),
                 currency: currency.clone(),
-                lots: lots_debited.clone(),
+                points: *points,
                 pool: *pool,
-            }),
-        ),
+                occurred_at: event.occurred_at,
+                lots: lots_debited.clone(),
+            };
+            (to_member.clone(), receive(account, transfer_id, &sent))
+        }
         EventBody::PointsTransferredIn {
             transfer_id,
             from_member,
@@ -63,19 +65,16 @@ fn after_event(account: &str, event: &Event) -> Option<FollowUp> {
             member_id,
             contribution_percent,
             may_redeem,
-        } => (
-            member_id.clone(),
-            MemberCommand::JoinGroup {
-                group_id: account.to_string(),
-                terms: GroupTerms {
-                    transaction_id: event.transaction_id.clone(),
-                    member_id: member_id.clone(),
-                    occurred_at: event.occurred_at,
-                    contribution_percent: *contribution_percent,
-                    may_redeem: *may_redeem,
-                },
-            },
-        ),
+        } => {
+            let entry = RosterEntry {
+                contribution_percent: *contribution_percent,
+                may_redeem: *may_redeem,
+                added_by: event.transaction_id.clone(),
+                added_at: event.occurred_at,
+                confirmed: false,
+            };
+            (member_id.clone(), join(account, member_id, &entry))
+        }
         EventBody::PointsRedeemed {
             currency,
             points,
@@ -84,24 +83,26 @@ fn after_event(account: &str, event: &Event) -> Option<FollowUp> {
         } => (
             by.clone(),
             MemberCommand::NotePoolSpending {
-                transaction_id: pool_spending_id(account, &event.transaction_id),
+                transaction_id: on_member_id(account, &event.transaction_id),
                 group_id: account.to_string(),
                 occurred_at: event.occurred_at,
                 currency: currency.clone(),
                 points: *points,
             },
         ),
-        EventBody::GroupJoined { group_id, .. } => (
+        EventBody::GroupJoined {
+            group_id, joined, ..
+        } => (
             group_id.clone(),
             MemberCommand::ConfirmGroupMember {
-                joined: event.transaction_id.clone(),
+                joined: joined.clone(),
                 member_id: account.to_string(),
             },
         ),
         EventBody::GroupMemberRemoved { member_id, reason } => (
             member_id.clone(),
             MemberCommand::LeaveGroup {
-                transaction_id: event.transaction_id.clone(),
+                transaction_id: on_member_id(account, &event.transaction_id),
                 group_id: account.to_string(),
                 occurred_at: event.occurred_at,
                 reason: reason.clone(),
@@ -113,21 +114,34 @@ fn after_event(account: &str, event: &Event) -> Option<FollowUp> {
 }
 
 /// What the asking account must hear when `command`, a follow-up, was
-/// rejected on `account` (it does not exist, or may not take it).
+/// rejected on `account` for good: the account does not exist or may not
+/// take it. Anything else (the program not loaded yet) is asked again later.
 pub fn after_rejection(
     account: &str,
     command: &MemberCommand,
     rejection: &Rejection,
 ) -> Vec<FollowUp> {
+    let for_good = matches!(
+        rejection,
+        Rejection::MemberNotFound(_)
+            | Rejection::InvalidRequest(_)
+            | Rejection::MemberInactive { .. }
+            | Rejection::InAnotherGroup { .. }
+    );
+    if !for_good {
+        return Vec::new();
+    }
     let answer = match command {
         MemberCommand::ReceiveTransfer(t) => FollowUp {
             member_id: t.from_member.clone(),
             command: settle(&t.transfer_id, Some(&rejection.to_string())),
         },
-        MemberCommand::JoinGroup { group_id, terms } => FollowUp {
+        MemberCommand::JoinGroup {
+            group_id, terms, ..
+        } => FollowUp {
             member_id: group_id.clone(),
             command: MemberCommand::RemoveGroupMember {
-                transaction_id: refusal_id(&terms.transaction_id),
+                transaction_id: refusal_id(account, &terms.transaction_id),
                 member_id: account.to_string(),
                 occurred_at: terms.occurred_at,
                 reason: rejection.to_string(),
@@ -152,7 +166,9 @@ pub fn after_duplicate(account: &Member, command: &MemberCommand) -> Vec<FollowU
                 command: settle(&t.transfer_id, refused.as_deref()),
             }
         }
-        MemberCommand::JoinGroup { group_id, terms } => FollowUp {
+        MemberCommand::JoinGroup {
+            group_id, terms, ..
+        } => FollowUp {
             member_id: group_id.clone(),
             command: MemberCommand::ConfirmGroupMember {
                 joined: terms.transaction_id.clone(),
@@ -169,14 +185,7 @@ pub fn after_duplicate(account: &Member, command: &MemberCommand) -> Vec<FollowU
 pub fn unfinished(account: &Member) -> Vec<FollowUp> {
     let transfers = account.transfers_out.iter().map(|(id, t)| FollowUp {
         member_id: t.to_member.clone(),
-        command: MemberCommand::ReceiveTransfer(IncomingTransfer {
-            transfer_id: id.clone(),
-            from_member: account.id.clone(),
-            occurred_at: t.occurred_at,
-            currency: t.currency.clone(),
-            lots: t.lots.clone(),
-            pool: t.pool,
-        }),
+        command: receive(&account.id, id, t),
     });
     let joins = account
         .roster
@@ -184,18 +193,44 @@ pub fn unfinished(account: &Member) -> Vec<FollowUp> {
         .filter(|(_, e)| !e.confirmed)
         .map(|(member_id, e)| FollowUp {
             member_id: member_id.clone(),
-            command: MemberCommand::JoinGroup {
-                group_id: account.id.clone(),
-                terms: GroupTerms {
-                    transaction_id: e.added_by.clone(),
-                    member_id: member_id.clone(),
-                    occurred_at: e.added_at,
-                    contribution_percent: e.contribution_percent,
-                    may_redeem: e.may_redeem,
-                },
-            },
+            command: join(&account.id, member_id, e),
         });
     transfers.chain(joins).collect()
+}
+
+/// The receive of a transfer `from` sent.
+fn receive(from: &str, transfer_id: &str, sent: &TransferOut) -> MemberCommand {
+    MemberCommand::ReceiveTransfer(IncomingTransfer {
+        transaction_id: received_id(from, transfer_id),
+        transfer_id: transfer_id.to_string(),
+        from_member: from.to_string(),
+        occurred_at: sent.occurred_at,
+        currency: sent.currency.clone(),
+        lots: sent
+            .lots
+            .iter()
+            .map(|l| LotDebit {
+                points: l.points.normalize(),
+                ..l.clone()
+            })
+            .collect(),
+        pool: sent.pool,
+    })
+}
+
+/// The join a group asks of a member on its roster.
+fn join(group: &str, member_id: &str, entry: &RosterEntry) -> MemberCommand {
+    MemberCommand::JoinGroup {
+        transaction_id: on_member_id(group, &entry.added_by),
+        group_id: group.to_string(),
+        terms: GroupTerms {
+            transaction_id: entry.added_by.clone(),
+            member_id: member_id.to_string(),
+            occurred_at: entry.added_at,
+            contribution_percent: entry.contribution_percent.normalize(),
+            may_redeem: entry.may_redeem,
+        },
+    }
 }
 
 fn settle(transfer_id: &str, returned: Option<&str>) -> MemberCommand {

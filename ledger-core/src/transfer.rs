@@ -20,11 +20,23 @@ pub struct TransferOut {
     pub lots: Vec<LotDebit>,
 }
 
+/// The transaction a transfer has on its receiver's account (ids of the
+/// ledger's own start with `transfer:`; member ids hold no '/').
+pub fn received_id(from_member: &str, transfer_id: &str) -> String {
+    format!("transfer:{from_member}/{transfer_id}")
+}
+
+/// The transaction of a transfer's settlement on its sender.
+pub fn settled_id(transfer_id: &str) -> String {
+    format!("transfer:settled/{transfer_id}")
+}
+
 /// The lot a transferred lot opens at its receiver: its own id (the
-/// transfer and the sender's lot), the sender's expiry, partner and date.
-pub fn received_lot(transfer_id: &str, debit: &LotDebit, points: Decimal) -> Lot {
+/// transfer's id there and the sender's lot), the sender's expiry, partner
+/// and date.
+pub fn received_lot(received_id: &str, debit: &LotDebit, points: Decimal) -> Lot {
     Lot {
-        lot_id: format!("{transfer_id}>{}", debit.lot_id),
+        lot_id: format!("{received_id}>{}", debit.lot_id),
         currency: debit.currency.clone(),
         points,
         expires_at: debit.expires_at,
@@ -33,12 +45,13 @@ pub fn received_lot(transfer_id: &str, debit: &LotDebit, points: Decimal) -> Lot
     }
 }
 
-/// A lot given back to its sender as it left.
-pub fn returned_lot(debit: &LotDebit) -> Lot {
+/// A lot given back to its sender as it left (`points` of it: arrears may
+/// take the rest).
+pub fn returned_lot(debit: &LotDebit, points: Decimal) -> Lot {
     Lot {
         lot_id: debit.lot_id.clone(),
         currency: debit.currency.clone(),
-        points: debit.points,
+        points,
         expires_at: debit.expires_at,
         partner_id: debit.partner_id.clone(),
         earned_at: debit.earned_at,

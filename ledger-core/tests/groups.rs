@@ -98,7 +98,10 @@ fn an_accrual_credits_the_pool_with_the_contribution_and_the_member_with_the_res
     assert!(pool);
     assert_eq!(from_member, "ann");
     assert_eq!(lots_opened[0].expires_at, Some(t(2027, 3, 1)));
-    assert_eq!(lots_opened[0].lot_id, "p1:pool:POINTS>p1/POINTS");
+    assert_eq!(
+        lots_opened[0].lot_id,
+        "transfer:ann/transfer:pool/POINTS/p1>p1/POINTS"
+    );
 
     l.run("bob", purchase("p2", "31", t(2026, 3, 2))).unwrap();
     // 50% of 31 rounds down (the program's rounding) to 15.

@@ -68,7 +68,7 @@ fn a_transfer_moves_lots_with_their_expiry_and_partner() {
     assert_eq!(lots_opened[0].earned_at, t(2026, 3, 1));
     assert_eq!(lots_opened[1].points, dec("150"));
     assert_eq!(lots_opened[1].expires_at, Some(t(2027, 4, 1)));
-    assert_eq!(lots_opened[1].lot_id, "tr-1>a2/POINTS");
+    assert_eq!(lots_opened[1].lot_id, "transfer:ann/tr-1>a2/POINTS");
     let EventBody::TransferSettled { returned, .. } = l.last("ann", "TransferSettled") else {
         unreachable!()
     };
@@ -331,5 +331,60 @@ fn redeem_by(tx: &str, points: &str, by: &str) -> MemberCommand {
         points: dec(points),
         partner_id: None,
         by_member: Some(by.into()),
+    }
+}
+
+#[test]
+fn a_returned_transfer_pays_the_senders_arrears_first() {
+    let mut l = ann_and_bob();
+    l.hold = true;
+    l.run("ann", transfer("tr-1", "nobody", "POINTS", "250"))
+        .unwrap();
+    // While the points are away, the March accrual is cancelled: ann owes.
+    l.run(
+        "ann",
+        MemberCommand::Cancel {
+            transaction_id: "c1".into(),
+            cancels: "a2".into(),
+            occurred_at: t(2026, 5, 2),
+            reason: "return".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(l.member("ann").books["POINTS"].arrears, dec("150"));
+    l.flush();
+    let ann = &l.member("ann").books["POINTS"];
+    assert_eq!(ann.arrears, dec("0"));
+    assert_eq!(ann.lots_total(), dec("100"));
+    assert_eq!(ann.available(), dec("100"));
+    assert_eq!(
+        ann.available(),
+        ann.earned + ann.transferred - ann.redeemed - ann.expired
+    );
+}
+
+#[test]
+fn a_receive_whose_form_changed_on_the_wire_is_still_a_duplicate() {
+    let mut l = ann_and_bob();
+    l.hold = true;
+    l.run("ann", transfer("tr-1", "bob", "POINTS", "250"))
+        .unwrap();
+    let mut receive = l.outbox.front().cloned().unwrap();
+    l.flush();
+    if let MemberCommand::ReceiveTransfer(t) = &mut receive.command {
+        t.lots[0].points = t.lots[0].points.round_dp(0) * dec("1.0");
+        t.lots[0].points.rescale(2);
+    }
+    l.redeliver(receive);
+    assert_eq!(l.available("bob", "POINTS"), dec("250"));
+    assert_eq!(l.available("ann", "POINTS"), dec("50"));
+}
+
+#[test]
+fn client_ids_may_not_take_the_ledgers_own_prefixes() {
+    let mut l = ann_and_bob();
+    for tx in ["transfer:pool/POINTS/x", "group:smiths/g1"] {
+        let r = l.run("ann", transfer(tx, "bob", "POINTS", "1"));
+        assert_eq!(r.unwrap_err().code(), "invalid_request", "{tx}");
     }
 }

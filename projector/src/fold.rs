@@ -519,10 +519,11 @@ impl MemberFold<'_, '_> {
             EventBody::TransferSettled {
                 transfer_id,
                 currency,
+                arrears_settled,
                 lots_restored,
                 ..
             } => {
-                let back = ledger_core::lots::total_of(lots_restored);
+                let back = ledger_core::lots::total_of(lots_restored) + *arrears_settled;
                 self.balance(currency, |b| b.transferred += back)?;
                 for lot in lots_restored {
                     self.open_lot(lot)?;
@@ -568,6 +569,7 @@ impl MemberFold<'_, '_> {
                 group_id,
                 contribution_percent,
                 may_redeem,
+                ..
             } => {
                 view.group = Some(GroupLinkView {
                     group_id: group_id.clone(),

@@ -73,7 +73,8 @@ pub async fn transfers_and_groups(api: &Api) {
     assert_eq!(gus["balances"]["POINTS"]["transferred"], "150");
     let (_, lots) = api.get(&format!("{P}/members/gus/lots")).await;
     assert!(
-        lots.to_string().contains("tr-1>fay-1/POINTS") && lots.to_string().contains("2027-11-25"),
+        lots.to_string().contains("transfer:fay/tr-1>fay-1/POINTS")
+            && lots.to_string().contains("2027-11-25"),
         "the lot keeps its expiry: {lots}"
     );
     let fay = eventually(api, &format!("{P}/members/fay"), |v| {

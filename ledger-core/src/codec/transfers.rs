@@ -1,7 +1,8 @@
 //! Wire form of the transfer and group events.
 
 use super::{
-    balances_from, balances_to, debits_from, debits_to, dec, lot_from, lot_to, CodecError,
+    balances_from, balances_to, debits_from, debits_to, dec, dec_or_zero, lot_from, lot_to,
+    CodecError,
 };
 use crate::event::EventBody;
 use crate::numbers::text;
@@ -63,6 +64,7 @@ pub(super) fn to_proto(body: &EventBody) -> Body {
             currency,
             returned,
             reason,
+            arrears_settled,
             lots_restored,
             balances_after,
         } => Body::TransferSettled(pb::TransferSettled {
@@ -71,6 +73,7 @@ pub(super) fn to_proto(body: &EventBody) -> Body {
             currency: currency.clone(),
             returned: *returned,
             reason: reason.clone(),
+            arrears_settled: text(*arrears_settled),
             lots_restored: lots_restored.iter().map(lot_to).collect(),
             balances_after: balances_to(balances_after),
         }),
@@ -98,10 +101,12 @@ pub(super) fn to_proto(body: &EventBody) -> Body {
             group_id,
             contribution_percent,
             may_redeem,
+            joined,
         } => Body::GroupJoined(pb::GroupJoined {
             group_id: group_id.clone(),
             contribution_percent: text(*contribution_percent),
             may_redeem: *may_redeem,
+            joined: joined.clone(),
         }),
         EventBody::GroupLeft { group_id, reason } => Body::GroupLeft(pb::GroupLeft {
             group_id: group_id.clone(),
@@ -158,6 +163,7 @@ pub(super) fn from_proto(body: &Body) -> Result<EventBody, CodecError> {
             currency: t.currency.clone(),
             returned: t.returned,
             reason: t.reason.clone(),
+            arrears_settled: dec_or_zero("arrears_settled", &t.arrears_settled)?,
             lots_restored: t
                 .lots_restored
                 .iter()
@@ -181,6 +187,7 @@ pub(super) fn from_proto(body: &Body) -> Result<EventBody, CodecError> {
             group_id: g.group_id.clone(),
             contribution_percent: dec("contribution_percent", &g.contribution_percent)?,
             may_redeem: g.may_redeem,
+            joined: g.joined.clone(),
         },
         Body::GroupLeft(g) => EventBody::GroupLeft {
             group_id: g.group_id.clone(),

@@ -8,7 +8,7 @@ use super::context::{Context, Scratch};
 use super::transfer::{out, Outgoing};
 use crate::command::GroupTerms;
 use crate::event::{Event, EventBody, Lot};
-use crate::group::pool_transfer_id;
+use crate::group::{confirmation_id, pool_transfer_id};
 use crate::member::{Member, MemberType};
 use crate::program::CurrencyKind;
 use crate::{Decimal, Rejection, Time};
@@ -66,7 +66,7 @@ pub(crate) fn confirm(ctx: &Context, joined: &str, member_id: &str) -> Vec<Event
         return Vec::new();
     }
     vec![ctx.event(
-        joined,
+        &confirmation_id(member_id, joined),
         ctx.now,
         EventBody::GroupMemberConfirmed {
             member_id: member_id.to_string(),
@@ -77,6 +77,7 @@ pub(crate) fn confirm(ctx: &Context, joined: &str, member_id: &str) -> Vec<Event
 /// A member joins the group that added it (or takes its new terms).
 pub(crate) fn join(
     ctx: &Context,
+    transaction_id: &str,
     group_id: &str,
     terms: &GroupTerms,
 ) -> Result<Vec<Event>, Rejection> {
@@ -91,12 +92,13 @@ pub(crate) fn join(
         });
     }
     Ok(vec![ctx.event(
-        &terms.transaction_id,
+        transaction_id,
         terms.occurred_at,
         EventBody::GroupJoined {
             group_id: group_id.to_string(),
             contribution_percent: terms.contribution_percent,
             may_redeem: terms.may_redeem,
+            joined: terms.transaction_id.clone(),
         },
     )])
 }

@@ -75,7 +75,9 @@ pub fn decide(
     };
     if let Some(tx) = command.transaction_id() {
         if let Some(journal) = member.journals.get(tx) {
-            return if journal.fingerprint == fingerprint {
+            // The ledger's own ids name the follow-up exactly: a repeat is
+            // the same follow-up, even where its form changed on the wire.
+            return if journal.fingerprint == fingerprint || command.is_follow_up() {
                 Ok(Decision::Duplicate)
             } else {
                 Err(Rejection::TransactionConflict(tx.to_string()))
@@ -118,6 +120,10 @@ pub fn decide(
         }
         MemberCommand::Transfer(t) => {
             require_active(member, "transfers are")?;
+            require_not_group(
+                member,
+                "a group's pool is spent by its members' redemptions",
+            )?;
             transfer::send(&ctx, t)?
         }
         MemberCommand::ReceiveTransfer(t) => transfer::receive(&ctx, t),
@@ -138,9 +144,13 @@ pub fn decide(
         MemberCommand::ConfirmGroupMember { joined, member_id } => {
             groups::confirm(&ctx, joined, member_id)
         }
-        MemberCommand::JoinGroup { group_id, terms } => {
+        MemberCommand::JoinGroup {
+            transaction_id,
+            group_id,
+            terms,
+        } => {
             require_active(member, "joining a group is")?;
-            groups::join(&ctx, group_id, terms)?
+            groups::join(&ctx, transaction_id, group_id, terms)?
         }
         MemberCommand::NotePoolSpending {
             transaction_id,
@@ -208,6 +218,10 @@ pub fn decide(
         } => {
             if *paid {
                 require_active(member, "voucher purchases are")?;
+                require_not_group(
+                    member,
+                    "a group's pool is spent by its members' redemptions",
+                )?;
             } else {
                 require_enrolled(member, "vouchers are")?;
             }
@@ -250,6 +264,14 @@ fn require_active(member: &Member, what: &'static str) -> Result<(), Rejection> 
             what,
         }),
     }
+}
+
+/// What only a member's own account may do.
+fn require_not_group(member: &Member, why: &str) -> Result<(), Rejection> {
+    if member.member_type == MemberType::Group {
+        return Err(Rejection::invalid(why));
+    }
+    Ok(())
 }
 
 /// An unenrolled account is closed to everything but reads.

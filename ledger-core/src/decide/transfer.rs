@@ -10,7 +10,7 @@ use crate::event::{Event, EventBody, Lot, LotDebit};
 use crate::group::GroupLink;
 use crate::lots::total;
 use crate::member::{MemberStatus, MemberType};
-use crate::transfer::{received_lot, returned_lot};
+use crate::transfer::{received_lot, returned_lot, settled_id};
 use crate::{Decimal, Rejection, Time};
 
 /// Why a group returns a contribution from a member not on its roster (the
@@ -93,7 +93,7 @@ pub(super) fn out(
 pub(crate) fn receive(ctx: &Context, t: &IncomingTransfer) -> Vec<Event> {
     if let Some(reason) = refusal(ctx, t) {
         return vec![ctx.event(
-            &t.transfer_id,
+            &t.transaction_id,
             t.occurred_at,
             EventBody::TransferRefused {
                 transfer_id: t.transfer_id.clone(),
@@ -106,7 +106,9 @@ pub(crate) fn receive(ctx: &Context, t: &IncomingTransfer) -> Vec<Event> {
     let book = scratch.book(ctx.member, &t.currency);
     let points = total(&t.lots);
     let (arrears_settled, _) = book.plan_credit(points);
-    let lots_opened = open_net(&t.transfer_id, &t.lots, arrears_settled);
+    let lots_opened = open_net(&t.lots, arrears_settled, |d, points| {
+        received_lot(&t.transaction_id, d, points)
+    });
     book.arrears -= arrears_settled;
     for lot in &lots_opened {
         book.open(lot.clone());
@@ -115,7 +117,7 @@ pub(crate) fn receive(ctx: &Context, t: &IncomingTransfer) -> Vec<Event> {
         ensure_activity(book, def, t.occurred_at);
     }
     vec![ctx.event(
-        &t.transfer_id,
+        &t.transaction_id,
         t.occurred_at,
         EventBody::PointsTransferredIn {
             transfer_id: t.transfer_id.clone(),
@@ -148,16 +150,20 @@ fn refusal(ctx: &Context, t: &IncomingTransfer) -> Option<String> {
     None
 }
 
-/// The receiver's lots: arrears are paid out of the first lots in
-/// consumption order, the rest opens.
-fn open_net(transfer_id: &str, lots: &[LotDebit], arrears: Decimal) -> Vec<Lot> {
+/// The lots a credit of `lots` opens: arrears are paid out of the first
+/// lots in consumption order, the rest opens (as `lot` makes it).
+fn open_net(
+    lots: &[LotDebit],
+    arrears: Decimal,
+    lot: impl Fn(&LotDebit, Decimal) -> Lot,
+) -> Vec<Lot> {
     let mut owed = arrears;
     let mut opened = Vec::new();
     for debit in lots {
         let paid = owed.min(debit.points);
         owed -= paid;
         if debit.points > paid {
-            opened.push(received_lot(transfer_id, debit, debit.points - paid));
+            opened.push(lot(debit, debit.points - paid));
         }
     }
     opened
@@ -171,15 +177,21 @@ pub(crate) fn settle(ctx: &Context, transfer_id: &str, returned: Option<&str>) -
     };
     let mut scratch = Scratch::default();
     let book = scratch.book(ctx.member, &sent.currency);
-    let lots_restored: Vec<Lot> = match returned {
-        Some(_) => sent.lots.iter().map(returned_lot).collect(),
-        None => Vec::new(),
+    // Given back like any credit: the sender's arrears first.
+    let (arrears_settled, lots_restored) = match returned {
+        Some(_) => {
+            let (settled, _) = book.plan_credit(total(&sent.lots));
+            (settled, open_net(&sent.lots, settled, returned_lot))
+        }
+        None => (Decimal::ZERO, Vec::new()),
     };
+    book.arrears -= arrears_settled;
     for lot in &lots_restored {
         book.open(lot.clone());
     }
+    let tx = settled_id(transfer_id);
     let mut events = vec![ctx.event(
-        transfer_id,
+        &tx,
         ctx.now,
         EventBody::TransferSettled {
             transfer_id: transfer_id.to_string(),
@@ -187,6 +199,7 @@ pub(crate) fn settle(ctx: &Context, transfer_id: &str, returned: Option<&str>) -
             currency: sent.currency.clone(),
             returned: returned.is_some(),
             reason: returned.unwrap_or_default().to_string(),
+            arrears_settled,
             lots_restored,
             balances_after: scratch.balances_after(),
         },
@@ -196,7 +209,7 @@ pub(crate) fn settle(ctx: &Context, transfer_id: &str, returned: Option<&str>) -
     });
     if let Some(group) = left {
         events.push(ctx.event(
-            transfer_id,
+            &tx,
             ctx.now,
             EventBody::GroupLeft {
                 group_id: group.group_id.clone(),

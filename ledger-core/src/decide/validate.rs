@@ -3,12 +3,13 @@
 
 use crate::command::{Accrual, GroupTerms, MemberCommand, VoucherAction};
 use crate::ids::{valid_derived_id, valid_id, valid_text, valid_transaction_id, valid_voucher_id};
-use crate::numbers::positive_with_scale;
+use crate::numbers::{positive_with_scale, MAX_QUANTITY};
 use crate::program::{CurrencyKind, Program};
 use crate::{Datelike, Decimal, Rejection};
 
-/// Runs name their events `<run>:<as_of>`; clients may not take those ids.
-const RUN_PREFIXES: [&str; 3] = ["expire:", "assess:", "release:"];
+/// Runs name their events `<run>:<as_of>`, and the ledger its own
+/// follow-ups `transfer:...` and `group:...`; clients may not take those ids.
+const RUN_PREFIXES: [&str; 5] = ["expire:", "assess:", "release:", "transfer:", "group:"];
 
 pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), Rejection> {
     if let Some(tx) = command.transaction_id() {
@@ -22,7 +23,7 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
                 "transaction_id must be 1-128 characters without control characters",
             ));
         }
-        if RUN_PREFIXES.iter().any(|p| tx.starts_with(p)) {
+        if !ledger_made(command) && RUN_PREFIXES.iter().any(|p| tx.starts_with(p)) {
             return Err(Rejection::invalid(format!(
                 "transaction_id may not start with {}",
                 RUN_PREFIXES.join(", ")
@@ -112,10 +113,16 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
         MemberCommand::ReceiveTransfer(t) => {
             member_id("from_member", &t.from_member)?;
             redeemable(program, &t.currency, "transferred")?;
+            let decimals = program.definition.points_decimals;
+            let total: Option<Decimal> = t
+                .lots
+                .iter()
+                .try_fold(Decimal::ZERO, |sum, l| sum.checked_add(l.points));
             let consistent = !t.lots.is_empty()
                 && t.lots
                     .iter()
-                    .all(|l| l.currency == t.currency && l.points > Decimal::ZERO);
+                    .all(|l| l.currency == t.currency && positive_with_scale(l.points, decimals))
+                && total.is_some_and(|sum| sum <= MAX_QUANTITY);
             if consistent {
                 Ok(())
             } else {
@@ -139,7 +146,9 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
             }
         }
         MemberCommand::AddGroupMember(terms) => group_terms(terms),
-        MemberCommand::JoinGroup { group_id, terms } => {
+        MemberCommand::JoinGroup {
+            group_id, terms, ..
+        } => {
             member_id("group_id", group_id)?;
             group_terms(terms)
         }
