@@ -150,6 +150,7 @@ fn member_command(args: &LoadArgs, i: usize) -> CommandEnvelope {
             currency: "POINTS".into(),
             points: ((i % 5) * 30 + 10).to_string(),
             partner_id: String::new(),
+            by_member: String::new(),
         })
     } else {
         Command::Accrue(AccruePoints {

@@ -52,7 +52,7 @@ fn commands_of(producer: usize) -> Vec<CommandEnvelope> {
                 occurred_at: "2026-05-01T10:00:00Z".into(),
                 currency: "POINTS".into(),
                 points: ((i % 7) * 40 + 1).to_string(),
-                partner_id: String::new(),
+                ..Default::default()
             }),
             // Invalid: a currency the program does not have.
             9 => Command::Accrue(AccruePoints {

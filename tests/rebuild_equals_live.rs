@@ -93,6 +93,7 @@ async fn run(steps: Vec<Step>) {
                     currency: "POINTS".into(),
                     points: points.into(),
                     partner_id: None,
+                    by_member: None,
                 },
             ),
             Step::CancelLast { member } => {
