@@ -577,10 +577,10 @@ impl MemberFold<'_, '_> {
                     may_redeem: *may_redeem,
                 });
             }
-            EventBody::GroupLeft { group_id, .. } => {
-                if view.group.as_ref().is_some_and(|g| &g.group_id == group_id) {
-                    view.group = None;
-                }
+            EventBody::GroupLeft { group_id, .. }
+                if view.group.as_ref().is_some_and(|g| &g.group_id == group_id) =>
+            {
+                view.group = None;
             }
             _ => {}
         }
