@@ -128,8 +128,8 @@ async fn a_plain_consumer_decodes_the_events_topic() {
     }
     assert_eq!(decoded, total, "{types:?}");
     assert_eq!(
-        accrued, 6,
-        "pos-1, hotel-1, pos-2, cy-1, sale-1 and eve-1; dry runs, rejected and retried ones wrote nothing"
+        accrued, 9,
+        "pos-1, hotel-1, pos-2, cy-1, sale-1, eve-1, fay-1, fay-2 and gus-1; dry runs, rejected and retried ones wrote nothing"
     );
     for t in [
         "ProgramDefined",
@@ -147,6 +147,15 @@ async fn a_plain_consumer_decodes_the_events_topic() {
         "PointsReleased",
         "VoucherIssued",
         "VoucherRedeemed",
+        "PointsTransferredOut",
+        "PointsTransferredIn",
+        "TransferSettled",
+        "GroupMemberAdded",
+        "GroupMemberConfirmed",
+        "GroupMemberRemoved",
+        "GroupJoined",
+        "GroupLeft",
+        "PoolSpent",
         "VoucherReserved",
     ] {
         assert!(types.contains(t), "{t} missing from {types:?}");
