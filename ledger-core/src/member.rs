@@ -453,29 +453,15 @@ impl Member {
 
     fn apply_transfer(&mut self, event: &Event) {
         match &event.body {
-            EventBody::PointsTransferredOut {
-                transfer_id,
-                to_member,
-                currency,
-                points,
-                pool,
-                lots_debited,
-                ..
-            } => {
-                let book = self.book_mut(currency);
-                book.debit(lots_debited);
-                book.transferred -= *points;
-                self.transfers_out.insert(
-                    transfer_id.clone(),
-                    TransferOut {
-                        to_member: to_member.clone(),
-                        currency: currency.clone(),
-                        points: *points,
-                        pool: *pool,
-                        occurred_at: event.occurred_at,
-                        lots: lots_debited.clone(),
-                    },
-                );
+            EventBody::PointsTransferredOut { .. } => {
+                let Some((transfer_id, sent)) = TransferOut::sent_by(event) else {
+                    return;
+                };
+                let book = self.book_mut(&sent.currency);
+                book.debit(&sent.lots);
+                book.transferred -= sent.points;
+                let pool = sent.pool;
+                self.transfers_out.insert(transfer_id.to_string(), sent);
                 // A pool contribution rides on its accrual's journal.
                 if !pool {
                     self.record(event, JournalKind::Transfer);

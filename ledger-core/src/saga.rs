@@ -32,24 +32,9 @@ pub fn after_events(account: &str, events: &[Event]) -> Vec<FollowUp> {
 
 fn after_event(account: &str, event: &Event) -> Option<FollowUp> {
     let (member_id, command) = match &event.body {
-        EventBody::PointsTransferredOut {
-            transfer_id,
-            to_member,
-            currency,
-            points,
-            pool,
-            lots_debited,
-            ..
-        } => {
-            let sent = TransferOut {
-                to_member: to_member.clone(),
-                currency: currency.clone(),
-                points: *points,
-                pool: *pool,
-                occurred_at: event.occurred_at,
-                lots: lots_debited.clone(),
-            };
-            (to_member.clone(), receive(account, transfer_id, &sent))
+        EventBody::PointsTransferredOut { .. } => {
+            let (transfer_id, sent) = TransferOut::sent_by(event)?;
+            (sent.to_member.clone(), receive(account, transfer_id, &sent))
         }
         EventBody::PointsTransferredIn {
             transfer_id,

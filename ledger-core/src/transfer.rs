@@ -5,7 +5,7 @@
 //! (`PointsTransferredIn`) or refuses; the sender's `TransferSettled`
 //! closes the transfer, giving the lots back when it was refused.
 
-use crate::event::{Lot, LotDebit};
+use crate::event::{Event, EventBody, Lot, LotDebit};
 use crate::{Decimal, Time};
 use serde::Serialize;
 
@@ -18,6 +18,33 @@ pub struct TransferOut {
     pub pool: bool,
     pub occurred_at: Time,
     pub lots: Vec<LotDebit>,
+}
+
+impl TransferOut {
+    /// The transfer a `PointsTransferredOut` puts in flight, with its id.
+    pub fn sent_by(event: &Event) -> Option<(&str, TransferOut)> {
+        let EventBody::PointsTransferredOut {
+            transfer_id,
+            to_member,
+            currency,
+            points,
+            pool,
+            lots_debited,
+            ..
+        } = &event.body
+        else {
+            return None;
+        };
+        let sent = TransferOut {
+            to_member: to_member.clone(),
+            currency: currency.clone(),
+            points: *points,
+            pool: *pool,
+            occurred_at: event.occurred_at,
+            lots: lots_debited.clone(),
+        };
+        Some((transfer_id, sent))
+    }
 }
 
 /// The transaction a transfer has on its receiver's account (ids of the

@@ -13,7 +13,7 @@ const RUN_PREFIXES: [&str; 5] = ["expire:", "assess:", "release:", "transfer:", 
 
 pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), Rejection> {
     if let Some(tx) = command.transaction_id() {
-        let valid = if ledger_made(command) {
+        let valid = if command.is_follow_up() {
             valid_derived_id(tx)
         } else {
             valid_transaction_id(tx)
@@ -23,7 +23,7 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
                 "transaction_id must be 1-128 characters without control characters",
             ));
         }
-        if !ledger_made(command) && RUN_PREFIXES.iter().any(|p| tx.starts_with(p)) {
+        if !command.is_follow_up() && RUN_PREFIXES.iter().any(|p| tx.starts_with(p)) {
             return Err(Rejection::invalid(format!(
                 "transaction_id may not start with {}",
                 RUN_PREFIXES.join(", ")
@@ -184,18 +184,6 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
         | MemberCommand::AssessTier { .. }
         | MemberCommand::Release { .. } => Ok(()),
     }
-}
-
-/// Commands the ledger sends itself carry ids derived from a client's.
-fn ledger_made(command: &MemberCommand) -> bool {
-    matches!(
-        command,
-        MemberCommand::ReceiveTransfer(_)
-            | MemberCommand::JoinGroup { .. }
-            | MemberCommand::LeaveGroup { .. }
-            | MemberCommand::RemoveGroupMember { .. }
-            | MemberCommand::NotePoolSpending { .. }
-    )
 }
 
 fn member_id(field: &str, id: &str) -> Result<(), Rejection> {
