@@ -1,16 +1,20 @@
 //! Commands from stores and apps over the commands topic: several concurrent
 //! producers send protobuf commands to the command-service process; every
 //! command ends as events on the events topic or as a record on the
-//! rejections topic with its error code. Nothing is dropped.
+//! rejections topic with its error code. Nothing is dropped. The ledger's
+//! own follow-up commands are decided only under the command service's seal.
 
 mod common;
 
+use command_service::seal::{SealKeys, SEAL_HEADER};
 use event_log::tansu::{Storage, TansuBroker};
 use loyalty_proto::v1::command_envelope::Command;
-use loyalty_proto::v1::{AccruePoints, EnrollMember, RedeemPoints};
+use loyalty_proto::v1::{
+    AccruePoints, EnrollMember, ReceiveTransfer, RedeemPoints, TransferredLot,
+};
 use loyalty_proto::{CommandEnvelope, CommandRejected, EventEnvelope, Message as _};
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
+use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 use std::collections::{BTreeMap, HashSet};
@@ -227,4 +231,142 @@ async fn every_topic_command_ends_as_events_or_a_rejection() {
     );
     assert!(codes.contains_key("insufficient_points"), "{codes:?}");
     assert!(events > PRODUCERS * (MEMBERS_EACH + COMMANDS_EACH / 2));
+}
+
+/// A receive of `points` from a sender that never sent them.
+fn receive(transfer_id: &str, points: &str) -> CommandEnvelope {
+    CommandEnvelope {
+        command_id: transfer_id.into(),
+        program_id: "fx".into(),
+        member_id: "mallory".into(),
+        command: Some(Command::ReceiveTransfer(ReceiveTransfer {
+            transfer_id: transfer_id.into(),
+            from_member: "ghost".into(),
+            occurred_at: "2026-05-01T10:00:00Z".into(),
+            currency: "POINTS".into(),
+            lots: vec![TransferredLot {
+                lot_id: "lot-1".into(),
+                points: points.into(),
+                partner_id: String::new(),
+                expires_at: "2027-12-31T00:00:00Z".into(),
+                earned_at: "2026-05-01T10:00:00Z".into(),
+            }],
+            pool: false,
+        })),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn follow_ups_without_the_services_seal_are_refused() {
+    let broker = TansuBroker::start(Storage::Memory).expect("tansu");
+    let port = common::Server::free_port();
+    let _service = common::Proc::start(
+        "command-service",
+        &[
+            "--brokers".to_string(),
+            broker.brokers(),
+            "--topic-prefix".into(),
+            "seal.".into(),
+            "--partitions".into(),
+            "2".into(),
+            "--listen".into(),
+            format!("127.0.0.1:{port}"),
+        ],
+    );
+    let api = common::Api::new(&format!("http://127.0.0.1:{port}"));
+    api.wait_owning(2).await;
+    let program: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
+    let (s, b) = api.put("/v1/programs/fx", program).await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = api
+        .post(
+            "/v1/programs/fx/members",
+            serde_json::json!({"member_id": "mallory", "member_type": "individual", "enrolled_at": "2026-04-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+
+    // Forged receives: no seal, a seal under another key, a seal copied
+    // from another record; then one the command service's key sealed.
+    let ours = SealKeys::new(common::FOLLOW_UP_KEY, None).unwrap();
+    let theirs = SealKeys::new("someone-elses-key-0123456789abcdef", None).unwrap();
+    let copied = ours.seal(&receive("sealed", "5").encode_to_vec());
+    let records: Vec<(CommandEnvelope, Option<Vec<u8>>)> = vec![
+        (receive("forged-1", "1000"), None),
+        (
+            receive("forged-2", "1000"),
+            Some(theirs.seal(&receive("forged-2", "1000").encode_to_vec())),
+        ),
+        (receive("forged-3", "1000"), Some(copied)),
+        (
+            receive("sealed", "5"),
+            Some(ours.seal(&receive("sealed", "5").encode_to_vec())),
+        ),
+    ];
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", broker.brokers())
+        .create()
+        .unwrap();
+    for (env, seal) in &records {
+        let payload = env.encode_to_vec();
+        let mut record = FutureRecord::to("seal.commands")
+            .key("fx/mallory")
+            .payload(&payload);
+        if let Some(seal) = seal {
+            record = record.headers(OwnedHeaders::new().insert(Header {
+                key: SEAL_HEADER,
+                value: Some(seal),
+            }));
+        }
+        producer
+            .send(record, Duration::from_secs(30))
+            .await
+            .expect("produced");
+    }
+
+    // One partition, in order: when the sealed receive is decided, the
+    // forged ones before it are settled.
+    let mut refused = BTreeMap::new();
+    let mut credited = Vec::new();
+    drain(
+        &broker.brokers(),
+        &["seal.rejections", "seal.events"],
+        |record| {
+            match record {
+                Some(("seal.rejections", bytes)) => {
+                    let r = CommandRejected::decode(bytes).expect("rejection record");
+                    refused.insert(r.transaction_id, r.code);
+                }
+                Some((_, bytes)) => {
+                    let e = EventEnvelope::decode(bytes).expect("event");
+                    if e.account_id == "mallory" && e.transaction_id.starts_with("transfer:") {
+                        credited.push(e.transaction_id);
+                    }
+                }
+                None => {}
+            }
+            !credited.is_empty() && refused.len() >= 3
+        },
+    );
+    let unsealed = "unsealed_follow_up".to_string();
+    assert_eq!(
+        refused,
+        BTreeMap::from([
+            ("transfer:ghost/forged-1".to_string(), unsealed.clone()),
+            ("transfer:ghost/forged-2".to_string(), unsealed.clone()),
+            ("transfer:ghost/forged-3".to_string(), unsealed),
+        ])
+    );
+    assert_eq!(credited, ["transfer:ghost/sealed"]);
+
+    // Only the sealed 5 points arrived.
+    let (s, b) = api
+        .post(
+            "/v1/programs/fx/members/mallory/redemptions",
+            serde_json::json!({"transaction_id": "spend-1", "occurred_at": "2026-06-01T10:00:00Z", "currency": "POINTS", "points": "1"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["balances"]["POINTS"]["available"], "4", "{b}");
 }

@@ -14,6 +14,7 @@
 
 mod common;
 
+use command_service::seal::SEAL_HEADER;
 use command_service::{CommandService, SystemClock};
 use common::{Api, Proc};
 use event_log::tansu::{Storage, TansuBroker};
@@ -22,6 +23,8 @@ use ledger_core::Decimal;
 use loyalty_proto::v1::command_envelope::Command;
 use loyalty_proto::v1::AccruePoints;
 use loyalty_proto::{CommandEnvelope, Message as _};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 use serde_json::json;
@@ -53,17 +56,13 @@ fn service_args(broker: &str, port: u16) -> Vec<String> {
 /// Posts until the command is settled (201 or 200), trying the instances in
 /// turn: a 503 (`not_owner` while partitions move) or a dead instance is
 /// retried with the same transaction id.
-async fn accrue(apis: &[Api], member: &str, tx: &str, amount: u32) {
+async fn post_settled(apis: &[Api], path: &str, body: serde_json::Value) {
     let deadline = Instant::now() + Duration::from_secs(120);
-    let body = json!({"transaction_id": tx, "occurred_at": "2026-03-01T10:00:00Z", "amount": amount.to_string()});
     for turn in 0.. {
         let api = &apis[turn % apis.len()];
         let reply = api
             .http
-            .post(format!(
-                "{}/v1/programs/fx/members/{member}/accruals",
-                api.base
-            ))
+            .post(format!("{}{path}", api.base))
             .json(&body)
             .send()
             .await;
@@ -73,11 +72,21 @@ async fn accrue(apis: &[Api], member: &str, tx: &str, amount: u32) {
                 return;
             }
             let b: serde_json::Value = r.json().await.unwrap_or_default();
-            assert_eq!(status, 503, "{tx}: {b}");
+            assert_eq!(status, 503, "{path} {body}: {b}");
         }
-        assert!(Instant::now() < deadline, "{tx} never settled");
+        assert!(Instant::now() < deadline, "{path} {body} never settled");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+async fn accrue(apis: &[Api], member: &str, tx: &str, amount: u32) {
+    let body = json!({"transaction_id": tx, "occurred_at": "2026-03-01T10:00:00Z", "amount": amount.to_string()});
+    post_settled(
+        apis,
+        &format!("/v1/programs/fx/members/{member}/accruals"),
+        body,
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -235,6 +244,47 @@ async fn partitions_move_between_two_instances_without_loss_or_double_apply() {
     }
 }
 
+/// Whether the commands topic holds a receive for `member`, and whether it
+/// carries a seal header.
+fn sealed_receive(brokers: &str, member: &str) -> (bool, bool) {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", "look")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(&["own.commands"]).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) else {
+            continue;
+        };
+        let env = CommandEnvelope::decode(m.payload().unwrap_or_default()).unwrap();
+        if env.member_id == member && matches!(env.command, Some(Command::ReceiveTransfer(_))) {
+            let sealed = m
+                .headers()
+                .is_some_and(|h| h.iter().any(|h| h.key == SEAL_HEADER));
+            return (true, sealed);
+        }
+    }
+    (false, false)
+}
+
+/// Waits until A owns every partition but B's `taken`.
+async fn a_owns_the_rest(a: &Api, taken: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, body) = a.get("/readyz").await;
+        let owned = body["owned_partitions"].as_array().map_or(0, |p| p.len());
+        if owned + taken == PARTITIONS {
+            return;
+        }
+        assert!(Instant::now() < deadline, "A never settled: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The partitions an instance owns once it owns some (empty if it never does).
 async fn owning_some(api: &Api) -> Vec<u64> {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -252,4 +302,91 @@ async fn owning_some(api: &Api) -> Vec<u64> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Vec::new()
+}
+
+/// A transfer between accounts two instances own: the receive crosses the
+/// commands topic from A's courier to B's intake under the shared seal, and
+/// the settle comes back the same way.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transfer_between_instances_crosses_the_commands_topic_sealed() {
+    let broker = TansuBroker::start(Storage::Memory).expect("tansu");
+    let brokers = broker.brokers();
+    let (port_a, port_b) = (common::Server::free_port(), common::Server::free_port());
+    let _a = Proc::start("command-service", &service_args(&brokers, port_a));
+    let a = Api::new(&format!("http://127.0.0.1:{port_a}"));
+    a.wait_owning(PARTITIONS).await;
+    let program: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
+    let (s, b) = a.put("/v1/programs/fx", program).await;
+    assert_eq!(s, 200, "{b}");
+    let _b = Proc::start("command-service", &service_args(&brokers, port_b));
+    let b = Api::new(&format!("http://127.0.0.1:{port_b}"));
+    let owned_by_b = owning_some(&b).await;
+    assert!(!owned_by_b.is_empty(), "B never took partitions");
+    // A settled on the rest, so follow-ups for B's accounts must cross the topic.
+    a_owns_the_rest(&a, owned_by_b.len()).await;
+    // A sender on a partition of A's, a receiver on one of B's.
+    let partition =
+        |m: &str| event_log::partition_for(&format!("fx/{m}"), PARTITIONS as u32) as u64;
+    let member_where = |on_b: bool| {
+        (0..)
+            .map(|i| format!("x{i}"))
+            .find(|m| owned_by_b.contains(&partition(m)) == on_b)
+            .unwrap()
+    };
+    let (sender, receiver) = (member_where(false), member_where(true));
+    let apis = [a, b];
+    for m in [&sender, &receiver] {
+        let enroll = json!({"member_id": m, "member_type": "individual"});
+        post_settled(&apis, "/v1/programs/fx/members", enroll).await;
+    }
+    accrue(&apis, &sender, "gift-source", 100).await;
+    let gift = json!({"transaction_id": "gift", "to_member": receiver, "occurred_at": "2026-03-02T10:00:00Z", "currency": "POINTS", "points": "40", "reason": "birthday"});
+    post_settled(
+        &apis,
+        &format!("/v1/programs/fx/members/{sender}/transfers"),
+        gift,
+    )
+    .await;
+
+    // A fresh fold of the events topic: received, and settled as delivered.
+    let log: Arc<dyn EventLog> = KafkaLog::connect(KafkaConfig {
+        brokers: brokers.clone(),
+        topic: "own.events".into(),
+        partitions: PARTITIONS as u32,
+        replication_factor: 1,
+    })
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let fold = CommandService::open(log.clone(), Arc::new(SystemClock))
+            .await
+            .unwrap();
+        let got = fold.member("fx", &receiver).await.expect("receiver");
+        let sent = fold.member("fx", &sender).await.expect("sender");
+        let received = got
+            .book("POINTS")
+            .map(|b| b.available())
+            .unwrap_or_default();
+        if received == Decimal::from(40) && sent.transfers_out.is_empty() {
+            assert_eq!(
+                sent.book("POINTS").map(|b| b.available()),
+                Some(Decimal::from(60))
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the transfer never arrived: {received} received, in flight {:?}",
+            sent.transfers_out.keys().collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (receive, sealed) = sealed_receive(&brokers, &receiver);
+    assert!(
+        receive,
+        "the receive was decided where it was asked, not sent over the topic"
+    );
+    assert!(sealed, "the receive crossed the topic without its seal");
 }

@@ -2,7 +2,8 @@
 //! transfer's receive and settle, a group's join and confirm. One account's
 //! decision asks another account for something; the courier decides it
 //! here when this instance owns that account's partition, and otherwise
-//! puts it on the commands topic, keyed for the owner's intake (Kafka mode).
+//! puts it on the commands topic, keyed for the owner's intake (Kafka mode),
+//! sealed so that the intake can tell it from a forgery (see `seal`).
 //!
 //! Delivery is at least once: a follow-up is idempotent where it lands, and
 //! what an account still waits for is asked again when its partition is
@@ -10,11 +11,13 @@
 
 use crate::encode::account_key;
 use crate::error::CommandError;
+use crate::seal::{SealKeys, SEAL_HEADER};
 use crate::service::CommandService;
 use ledger_core::command_codec::follow_up_envelope;
 use ledger_core::saga::FollowUp;
 use ledger_core::Rejection;
 use loyalty_proto::Message as _;
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +39,7 @@ pub enum Elsewhere {
     Topic {
         producer: FutureProducer,
         topic: String,
+        keys: SealKeys,
     },
 }
 
@@ -83,8 +87,12 @@ async fn deliver(service: &CommandService, elsewhere: &Elsewhere, parcel: Parcel
             }
         }
         match elsewhere {
-            Elsewhere::Topic { producer, topic } => {
-                if send(producer, topic, partition, &program_id, &follow_up).await {
+            Elsewhere::Topic {
+                producer,
+                topic,
+                keys,
+            } => {
+                if send(producer, topic, keys, partition, &program_id, &follow_up).await {
                     return;
                 }
             }
@@ -96,11 +104,12 @@ async fn deliver(service: &CommandService, elsewhere: &Elsewhere, parcel: Parcel
     }
 }
 
-/// Puts a follow-up on the commands topic; false (after a pause) when the
-/// broker did not take it.
+/// Puts a sealed follow-up on the commands topic; false (after a pause)
+/// when the broker did not take it.
 async fn send(
     producer: &FutureProducer,
     topic: &str,
+    keys: &SealKeys,
     partition: u32,
     program_id: &str,
     f: &FollowUp,
@@ -111,11 +120,16 @@ async fn send(
     };
     let key = account_key(program_id, &f.member_id);
     let payload = envelope.encode_to_vec();
+    let seal = keys.seal(&payload);
     // The account's partition: commands and events partitions match.
     let record = FutureRecord::to(topic)
         .partition(partition as i32)
         .key(&key)
-        .payload(&payload);
+        .payload(&payload)
+        .headers(OwnedHeaders::new().insert(Header {
+            key: SEAL_HEADER,
+            value: Some(&seal),
+        }));
     match producer.send(record, Duration::from_secs(30)).await {
         Ok(_) => true,
         Err((e, _)) => {

@@ -12,9 +12,15 @@
 //! assignment of a partition are skipped: deciding one after a command was
 //! given up would commit past it, and the new assignment re-delivers them
 //! all, in order, from the committed offset.
+//!
+//! The ledger's own follow-ups (a transfer's receive, a group's join, ...)
+//! come this way too, from the courier of the account that asked for them;
+//! they are decided only under a valid seal (see `seal`), so a producer
+//! cannot credit points by writing one.
 
 use crate::error::CommandError;
 use crate::ownership::{Change, GroupContext};
+use crate::seal::{SealKeys, SEAL_HEADER};
 use crate::service::CommandService;
 use event_log::{ensure_topic, topic_partitions, KafkaConfig};
 use ledger_core::command_codec::member_command;
@@ -22,7 +28,7 @@ use ledger_core::Rejection;
 use loyalty_proto::{CommandEnvelope, CommandRejected, Message as _};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::message::{Message, OwnedMessage};
+use rdkafka::message::{Headers, Message, OwnedMessage};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::HashMap;
@@ -41,6 +47,8 @@ pub struct IntakeConfig {
     pub group_id: String,
     pub partitions: u32,
     pub replication_factor: i32,
+    /// What follow-ups must be sealed with.
+    pub keys: SealKeys,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +105,7 @@ pub async fn run_intake(
         consumer,
         producer,
         rejections: config.rejections_topic.clone(),
+        keys: config.keys.clone(),
     });
     // One worker per partition: a partition's commands in order, partitions in parallel.
     let mut workers: HashMap<u32, (mpsc::Sender<Delivery>, JoinHandle<()>)> = HashMap::new();
@@ -162,6 +171,7 @@ struct Intake {
     consumer: StreamConsumer<GroupContext>,
     producer: FutureProducer,
     rejections: String,
+    keys: SealKeys,
 }
 
 impl Intake {
@@ -188,7 +198,7 @@ impl Intake {
             }
             if let Some(right) = self.misrouted(&message) {
                 self.reroute(&message, right).await;
-            } else if !settle(&self.service, &self.producer, &self.rejections, &message).await {
+            } else if !self.settle(&message).await {
                 info!(
                     partition,
                     offset = message.offset(),
@@ -220,16 +230,108 @@ impl Intake {
         let payload = m.payload().unwrap_or_default();
         let key = m.key().unwrap_or_default();
         loop {
-            let record = FutureRecord::to(m.topic())
+            let mut record = FutureRecord::to(m.topic())
                 .partition(right)
                 .key(key)
                 .payload(payload);
+            // A follow-up keeps its seal.
+            if let Some(headers) = m.headers() {
+                record = record.headers(headers.clone());
+            }
             match self.producer.send(record, Duration::from_secs(30)).await {
                 Ok(_) => return,
                 Err((e, _)) => {
                     error!(error = %e, "re-routing a command failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
+            }
+        }
+    }
+
+    /// Decides one command; retries infrastructure failures until it is
+    /// settled (true), or gives it up to the partition's new owner (false).
+    async fn settle(&self, m: &OwnedMessage) -> bool {
+        let envelope = CommandEnvelope::decode(m.payload().unwrap_or_default());
+        let span = info_span!(
+            "topic_command",
+            partition = m.partition(),
+            offset = m.offset()
+        );
+        async {
+            loop {
+                let answer = match &envelope {
+                    Ok(env) if is_follow_up(env) && !self.sealed(m) => {
+                        warn!("refused a follow-up command without a valid seal");
+                        Answer::unsealed()
+                    }
+                    Ok(env) => match decide(&self.service, env).await {
+                        Ok(()) => return true,
+                        // A follow-up for a program this instance has not read
+                        // yet (it just started): its answer would be wrong, so wait.
+                        Err(CommandError::Rejected(Rejection::ProgramNotFound(_)))
+                            if is_follow_up(env) =>
+                        {
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            continue;
+                        }
+                        Err(CommandError::Rejected(r)) => Answer::from(&r),
+                        Err(CommandError::NotOwner { partition }) => {
+                            warn!(partition, "the partition moved away before the command was decided; its new owner will");
+                            return false;
+                        }
+                        Err(other) => {
+                            error!(error = %other, "command failed on infrastructure; retrying");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            continue;
+                        }
+                    },
+                    Err(e) => Answer::from(&Rejection::invalid(format!("undecodable command: {e}"))),
+                };
+                if self.reject(envelope.as_ref().ok(), &answer, m).await {
+                    return true;
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Whether the record carries a valid seal of its payload.
+    fn sealed(&self, m: &OwnedMessage) -> bool {
+        let payload = m.payload().unwrap_or_default();
+        m.headers().is_some_and(|headers| {
+            headers.iter().any(|h| {
+                h.key == SEAL_HEADER && h.value.is_some_and(|v| self.keys.verifies(payload, v))
+            })
+        })
+    }
+
+    /// Writes a command's rejection record; false (after a pause) when the
+    /// broker did not take it.
+    async fn reject(
+        &self,
+        env: Option<&CommandEnvelope>,
+        answer: &Answer,
+        m: &OwnedMessage,
+    ) -> bool {
+        let record = rejected(env, answer, m);
+        let key = format!("{}/{}", record.program_id, record.member_id);
+        let payload = record.encode_to_vec();
+        let sent = self
+            .producer
+            .send(
+                FutureRecord::to(&self.rejections)
+                    .key(&key)
+                    .payload(&payload),
+                Duration::from_secs(30),
+            )
+            .await;
+        match sent {
+            Ok(_) => true,
+            Err((e, _)) => {
+                error!(error = %e, "writing the rejection failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                false
             }
         }
     }
@@ -272,69 +374,33 @@ async fn owned_under(
     }
 }
 
-/// Decides one command; retries infrastructure failures until it is
-/// settled (true), or gives it up to the partition's new owner (false).
-async fn settle(
-    service: &CommandService,
-    producer: &FutureProducer,
-    rejections: &str,
-    m: &OwnedMessage,
-) -> bool {
-    let envelope = CommandEnvelope::decode(m.payload().unwrap_or_default());
-    let span = info_span!(
-        "topic_command",
-        partition = m.partition(),
-        offset = m.offset()
-    );
-    async {
-        loop {
-            let outcome = match &envelope {
-                Ok(env) => decide(service, env).await,
-                Err(e) => Err(CommandError::Rejected(Rejection::invalid(format!(
-                    "undecodable command: {e}"
-                )))),
-            };
-            let rejection = match outcome {
-                Ok(()) => return true,
-                // A follow-up for a program this instance has not read yet
-                // (it just started): its answer would be wrong, so wait.
-                Err(CommandError::Rejected(Rejection::ProgramNotFound(_)))
-                    if is_follow_up(envelope.as_ref().ok()) =>
-                {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-                Err(CommandError::Rejected(r)) => r,
-                Err(CommandError::NotOwner { partition }) => {
-                    warn!(partition, "the partition moved away before the command was decided; its new owner will");
-                    return false;
-                }
-                Err(other) => {
-                    error!(error = %other, "command failed on infrastructure; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
-            let record = rejected(envelope.as_ref().ok(), &rejection, m);
-            let key = format!("{}/{}", record.program_id, record.member_id);
-            let payload = record.encode_to_vec();
-            match producer
-                .send(
-                    FutureRecord::to(rejections).key(&key).payload(&payload),
-                    Duration::from_secs(30),
-                )
-                .await
-            {
-                Ok(_) => return true,
-                Err((e, _)) => {
-                    error!(error = %e, "writing the rejection failed; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
+/// The rejection code of a follow-up command without a valid seal.
+pub const UNSEALED: &str = "unsealed_follow_up";
+
+/// The code and message of a rejection record.
+struct Answer {
+    code: String,
+    message: String,
+}
+
+impl Answer {
+    fn unsealed() -> Self {
+        Answer {
+            code: UNSEALED.to_string(),
+            message: "a ledger follow-up command without a valid seal: only the \
+                      command service may send these"
+                .to_string(),
         }
     }
-    .instrument(span)
-    .await
+}
+
+impl From<&Rejection> for Answer {
+    fn from(r: &Rejection) -> Self {
+        Answer {
+            code: r.code().to_string(),
+            message: r.to_string(),
+        }
+    }
 }
 
 async fn decide(service: &CommandService, env: &CommandEnvelope) -> Result<(), CommandError> {
@@ -347,12 +413,11 @@ async fn decide(service: &CommandService, env: &CommandEnvelope) -> Result<(), C
 }
 
 /// Whether a command is one of the ledger's own follow-ups.
-fn is_follow_up(env: Option<&CommandEnvelope>) -> bool {
-    env.and_then(|e| member_command(e, chrono::DateTime::<chrono::Utc>::UNIX_EPOCH).ok())
-        .is_some_and(|c| c.is_follow_up())
+fn is_follow_up(env: &CommandEnvelope) -> bool {
+    member_command(env, chrono::DateTime::<chrono::Utc>::UNIX_EPOCH).is_ok_and(|c| c.is_follow_up())
 }
 
-fn rejected(env: Option<&CommandEnvelope>, r: &Rejection, m: &OwnedMessage) -> CommandRejected {
+fn rejected(env: Option<&CommandEnvelope>, answer: &Answer, m: &OwnedMessage) -> CommandRejected {
     let transaction_id = env
         .and_then(|e| member_command(e, chrono::DateTime::<chrono::Utc>::UNIX_EPOCH).ok())
         .and_then(|c| c.transaction_id().map(str::to_string))
@@ -362,8 +427,8 @@ fn rejected(env: Option<&CommandEnvelope>, r: &Rejection, m: &OwnedMessage) -> C
         program_id: env.map(|e| e.program_id.clone()).unwrap_or_default(),
         member_id: env.map(|e| e.member_id.clone()).unwrap_or_default(),
         transaction_id,
-        code: r.code().to_string(),
-        message: r.to_string(),
+        code: answer.code.clone(),
+        message: answer.message.clone(),
         command_partition: m.partition() as u32,
         command_offset: m.offset() as u64,
     }

@@ -16,6 +16,7 @@ pub mod ownership;
 pub mod programs;
 pub mod rebuild;
 pub mod runs;
+pub mod seal;
 pub mod service;
 pub mod state;
 

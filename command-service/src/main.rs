@@ -16,6 +16,7 @@ use command_service::intake::{run_intake, IntakeConfig};
 use command_service::owners::{Owner, OwnerDirectory};
 use command_service::ownership::run_ownership;
 use command_service::programs::follow_programs;
+use command_service::seal::SealKeys;
 use command_service::{CommandService, SystemClock};
 use event_log::{EventLog, KafkaArgs, KafkaLog};
 use rdkafka::ClientConfig;
@@ -40,12 +41,22 @@ struct Args {
     /// Consumer group of the commands topic (default: <topic-prefix>command-service).
     #[arg(long, env = "LOYALTY_GROUP_ID")]
     group_id: Option<String>,
+    /// Secret (at least 32 bytes) that seals the ledger's own follow-up
+    /// commands on the commands topic; the same on every instance.
+    #[arg(long, env = "LOYALTY_FOLLOW_UP_KEY", hide_env_values = true)]
+    follow_up_key: String,
+    /// The key before a rotation, still accepted until the topic holds no
+    /// follow-up sealed with it.
+    #[arg(long, env = "LOYALTY_FOLLOW_UP_PREVIOUS_KEY", hide_env_values = true)]
+    follow_up_previous_key: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     event_log::service::init_tracing();
     let args = Args::parse();
+    let keys = SealKeys::new(&args.follow_up_key, args.follow_up_previous_key.as_deref())
+        .context("LOYALTY_FOLLOW_UP_KEY")?;
     let log: Arc<dyn EventLog> = KafkaLog::connect(args.kafka.events())
         .await
         .context("connecting to Kafka")?;
@@ -87,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
             .unwrap_or_else(|| format!("{}command-service", args.kafka.topic_prefix)),
         partitions: args.kafka.partitions,
         replication_factor: args.kafka.replication_factor,
+        keys: keys.clone(),
     };
     service.start_courier(Elsewhere::Topic {
         producer: ClientConfig::new()
@@ -97,6 +109,7 @@ async fn main() -> anyhow::Result<()> {
             .create()
             .context("a producer for follow-ups")?,
         topic: intake.commands_topic.clone(),
+        keys,
     });
     let (stop, stopping) = watch::channel(false);
     let intake = tokio::spawn(run_intake(service.clone(), intake, changes, stopping));

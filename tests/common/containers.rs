@@ -224,6 +224,7 @@ pub async fn command_service(run: &str, network: &str, name: &str) -> ContainerA
     .with_container_name(format!("{name}-{run}"))
     .with_env_var("LOYALTY_LISTEN", "0.0.0.0:8080")
     .with_env_var("LOYALTY_ADVERTISE_URL", format!("http://{name}-{run}:8080"))
+    .with_env_var("LOYALTY_FOLLOW_UP_KEY", super::FOLLOW_UP_KEY)
     .start()
     .await
     .expect("command-service container")

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The follow-up seal key every command-service of the tests shares.
+pub const FOLLOW_UP_KEY: &str = "test-follow-up-key-0123456789abcdef";
+
 pub struct Server {
     child: Child,
     pub base: String,
@@ -233,6 +236,7 @@ impl Proc {
         let child = Command::new(binary(name))
             .args(args)
             .env("RUST_LOG", log)
+            .env("LOYALTY_FOLLOW_UP_KEY", FOLLOW_UP_KEY)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
