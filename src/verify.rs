@@ -1,25 +1,41 @@
-//! `loyalty verify`: proves a projector's read models are exactly a pure
-//! fold of the events topic. It waits until the live store (followed as a
-//! RocksDB secondary, so the projector may keep running) has applied the
-//! topic's end, folds the topic from offset 0 up to the same offsets into a
-//! fresh store, and compares the two key for key.
+//! `loyalty verify`: proves that the log is untampered and that the read
+//! models are exactly a pure fold of it. It waits until the live store
+//! (followed as a RocksDB secondary, so a projector may keep running) has
+//! applied the log's end, folds the log from offset 0 up to the same
+//! offsets into a scratch store while following every account's hash chain
+//! (`ledger_core::chain`), and compares the two stores key for key.
+//! Kafka mode reads the events topic; without `--brokers` it reads the
+//! embedded log of a `loyalty serve` data directory (server stopped).
 
+use crate::embedded::DataDir;
 use anyhow::Context;
-use event_log::{EventLog, KafkaArgs, KafkaLog};
+use event_log::{EventLog, KafkaConfig, KafkaLog, StoredRecord};
 use indicatif::{ProgressBar, ProgressStyle};
+use ledger_core::chain::{digest, Break, ChainCheck};
+use ledger_core::codec::stamp_of;
+use loyalty_proto::{EventEnvelope, Message as _};
 use projector::Store;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct VerifyArgs {
-    #[command(flatten)]
-    pub kafka: KafkaArgs,
-    /// The projector's read-model store (its `--data-dir`).
-    #[arg(long, env = "LOYALTY_DATA_DIR")]
+    /// Kafka mode: the events topic on these bootstrap servers, and
+    /// `--data-dir` is the projector's read-model store. Without it,
+    /// `--data-dir` is a `loyalty serve` data directory (log and read models).
+    #[arg(long, env = "LOYALTY_KAFKA_BROKERS")]
+    pub brokers: Option<String>,
+    /// Prefix of the Kafka topic names (the events topic is `<prefix>events`).
+    #[arg(long, env = "LOYALTY_TOPIC_PREFIX", default_value = "loyalty.")]
+    pub topic_prefix: String,
+    /// Partitions of the events topic if it has to be created.
+    #[arg(long, env = "LOYALTY_PARTITIONS", default_value_t = 8)]
+    pub partitions: u32,
+    #[arg(long, env = "LOYALTY_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
-    /// How long to wait for the projector to reach the topic's end.
+    /// How long to wait for the projector to reach the log's end.
     #[arg(long, default_value_t = 300)]
     pub wait_secs: u64,
 }
@@ -28,13 +44,27 @@ pub struct VerifyArgs {
 const SHOWN: usize = 10;
 
 pub async fn run(args: VerifyArgs) -> anyhow::Result<()> {
-    let log: Arc<dyn EventLog> = KafkaLog::connect(args.kafka.events())
-        .await
-        .context("connecting to Kafka")?;
+    let (log, models) = open(&args).await?;
     let work = tempfile::tempdir().context("a scratch directory")?;
-    let live = Store::open_follower(&args.data_dir, &work.path().join("secondary"))
+    let live = Store::open_follower(&models, &work.path().join("secondary"))
         .context("opening the live read models")?;
     let applied = caught_up(&*log, &live, Duration::from_secs(args.wait_secs)).await?;
+    // Read models ahead of the log: records were removed from its end.
+    let end = log.end_offsets().await?;
+    let mut chains = Chains::default();
+    let applied: Vec<u64> = applied
+        .iter()
+        .zip(&end)
+        .enumerate()
+        .map(|(partition, (&a, &e))| {
+            if a > e {
+                chains.breaks.push(format!(
+                    "partition {partition}: the read models applied up to offset {a}, the log ends at {e} (records were removed)"
+                ));
+            }
+            a.min(e)
+        })
+        .collect();
     let total: u64 = applied.iter().sum();
     let fresh = Store::open(&work.path().join("fresh")).context("a fresh store")?;
     let bar = ProgressBar::new(total);
@@ -45,28 +75,122 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    projector::rebuild::rebuild_to(&*log, &fresh, applied.clone(), |n| bar.set_position(n))
-        .await
-        .context("folding the topic")?;
+    let folded = projector::rebuild::rebuild_to(&*log, &fresh, applied.clone(), |batch, done| {
+        chains.follow(batch);
+        bar.set_position(done)
+    })
+    .await;
     bar.finish_and_clear();
+    if let Err(e) = folded {
+        for b in chains.breaks.iter().take(SHOWN) {
+            println!("  broken chain: {b}");
+        }
+        return Err(e).context("folding the log");
+    }
     let secs = started.elapsed().as_secs_f64();
     let diff = compare(&live, &fresh)?;
     println!(
-        "folded {total} records up to offsets {applied:?} in {secs:.1} s ({:.0} records/s); compared {} keys",
+        "folded {total} records up to offsets {applied:?} in {secs:.1} s ({:.0} records/s); \
+         followed {} hash chains ({} events linked, {} repeats skipped, {} from before chains); compared {} keys",
         total as f64 / secs.max(1e-9),
+        chains.check.accounts(),
+        chains.check.linked,
+        chains.check.skipped,
+        chains.check.unchained,
         diff.compared
     );
-    if diff.differences.is_empty() {
-        println!("verified: the read models equal a pure fold of the events topic");
-        Ok(())
-    } else {
-        for d in diff.differences.iter().take(SHOWN) {
-            println!("  {d}");
+    for b in chains.breaks.iter().take(SHOWN) {
+        println!("  broken chain: {b}");
+    }
+    for d in diff.differences.iter().take(SHOWN) {
+        println!("  {d}");
+    }
+    anyhow::ensure!(
+        chains.breaks.is_empty(),
+        "{} breaks in the log's hash chains: the log was altered",
+        chains.breaks.len()
+    );
+    anyhow::ensure!(
+        diff.differences.is_empty(),
+        "{} keys differ between the read models and a fold of the log",
+        diff.differences.len()
+    );
+    println!("verified: every hash chain holds and the read models equal a pure fold of the log");
+    Ok(())
+}
+
+/// The log and the live read models' directory.
+async fn open(args: &VerifyArgs) -> anyhow::Result<(Arc<dyn EventLog>, PathBuf)> {
+    match &args.brokers {
+        Some(brokers) => {
+            let log: Arc<dyn EventLog> = KafkaLog::connect(KafkaConfig {
+                brokers: brokers.clone(),
+                topic: format!("{}events", args.topic_prefix),
+                partitions: args.partitions,
+                replication_factor: 1,
+            })
+            .await
+            .context("connecting to Kafka")?;
+            Ok((log, args.data_dir.clone()))
         }
-        anyhow::bail!(
-            "{} keys differ between the read models and a fold of the topic",
-            diff.differences.len()
-        )
+        None => {
+            // No projector runs beside a stopped server: bring its read
+            // models to the log's end first, as `loyalty serve` does on start.
+            let data = DataDir::new(&args.data_dir);
+            let log = data.open_existing_log()?;
+            let store = Store::open(&data.read_models())
+                .context("opening the read models (stop the server first)")?;
+            projector::rebuild::catch_up(&*log, &store)
+                .await
+                .context("bringing the read models to the log's end")?;
+            Ok((log, data.read_models()))
+        }
+    }
+}
+
+/// Every account's hash chain, followed through the log, and where one broke
+/// (the first break of an account only: what follows it breaks too).
+#[derive(Default)]
+struct Chains {
+    check: ChainCheck<String>,
+    broken: HashSet<String>,
+    breaks: Vec<String>,
+}
+
+impl Chains {
+    fn follow(&mut self, batch: &[StoredRecord]) {
+        for r in batch {
+            let position = format!("{}:{}", r.partition, r.offset);
+            let env = match EventEnvelope::decode(r.payload.as_slice()) {
+                Ok(env) => env,
+                Err(e) => {
+                    self.breaks.push(format!(
+                        "record at position {position} does not decode: {e}"
+                    ));
+                    continue;
+                }
+            };
+            let account = format!("{}/{}", env.program_id, env.account_id);
+            if self.broken.contains(&account) {
+                continue;
+            }
+            let offered = self.check.offer(
+                &account,
+                stamp_of(&env),
+                &env.prev_hash,
+                digest(&r.payload),
+                position,
+            );
+            if let Err(b) = offered {
+                let account = match &b {
+                    Break::Unlinked { account, .. } | Break::Missing { account, .. } => {
+                        account.clone()
+                    }
+                };
+                self.broken.insert(account);
+                self.breaks.push(b.to_string());
+            }
+        }
     }
 }
 

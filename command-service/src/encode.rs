@@ -3,6 +3,7 @@
 //! headers a consumer can filter on without decoding.
 
 use event_log::{Record, StoredRecord};
+use ledger_core::chain::digest;
 use ledger_core::codec::{to_envelope, EnvelopeMeta};
 use ledger_core::{Event, Time};
 use loyalty_proto::{EventEnvelope, Message};
@@ -27,17 +28,28 @@ pub struct Writer<'a> {
     pub recorded_at: Time,
 }
 
-/// Records for one command's events of one account, numbered from
-/// `first_sequence`: one group (see `ledger_core::sequence`).
+/// An account's next events as records: numbered from the sequence after
+/// `sequence`, one group (see `ledger_core::sequence`), each linked to the
+/// one before it from the account's chain head `head` (`ledger_core::chain`).
+#[derive(Clone, Copy, Debug)]
+pub struct Next<'a> {
+    pub sequence: u64,
+    pub head: &'a str,
+}
+
+/// Records for one command's events of one account, with each record's
+/// digest (the account's chain head after it).
 pub fn records(
     writer: Writer<'_>,
     program_id: &str,
     account_id: &str,
-    first_sequence: u64,
+    after: Next<'_>,
     events: &[Event],
-) -> Vec<Record> {
+) -> (Vec<Record>, Vec<String>) {
     let key = account_key(program_id, account_id);
+    let first_sequence = after.sequence + 1;
     let group_last = first_sequence + events.len().saturating_sub(1) as u64;
+    let mut prev_hash = after.head.to_string();
     events
         .iter()
         .enumerate()
@@ -51,8 +63,11 @@ pub fn records(
                 group_last,
                 writer_id: writer.id.to_string(),
                 recorded_at: writer.recorded_at,
+                prev_hash: std::mem::take(&mut prev_hash),
             };
-            Record {
+            let payload = to_envelope(event, &meta).encode_to_vec();
+            prev_hash = digest(&payload);
+            let record = Record {
                 key: key.clone(),
                 headers: vec![
                     (
@@ -64,10 +79,11 @@ pub fn records(
                         loyalty_proto::SCHEMA_VERSION.to_string().into_bytes(),
                     ),
                 ],
-                payload: to_envelope(event, &meta).encode_to_vec(),
-            }
+                payload,
+            };
+            (record, prev_hash.clone())
         })
-        .collect()
+        .unzip()
 }
 
 /// Decodes a stored record's envelope.

@@ -10,6 +10,7 @@ use crate::error::CommandError;
 use crate::service::{apply_member, apply_program, CommandService};
 use crate::state::PartitionState;
 use event_log::{EventLog, SnapshotReader, StoredRecord};
+use ledger_core::chain::digest;
 use ledger_core::codec::{from_envelope, stamp_of};
 use ledger_core::sequence::{admit, Admission};
 use ledger_core::Event;
@@ -100,15 +101,18 @@ pub(crate) fn admit_record(
     let key = account_key(&env.program_id, &env.account_id);
     let sequence = part.members.get(&key).map_or(0, |a| a.sequence);
     let mut open = part.open.remove(&key);
-    let admission = admit(sequence, &mut open, stamp_of(&env), (record.offset, event));
+    let item = (record.offset, event, digest(&record.payload));
+    let admission = admit(sequence, &mut open, stamp_of(&env), item);
     if let Some(open) = open {
         part.open.insert(key.clone(), open);
     }
     let items = applied_items(admission, record, &env);
-    for (offset, event) in &items {
-        apply_member(part, &key, &env.account_id, *offset, event);
+    let mut offsets = Vec::with_capacity(items.len());
+    for (offset, event, digest) in items {
+        apply_member(part, &key, &env.account_id, offset, &event, digest);
+        offsets.push(offset);
     }
-    Ok(items.into_iter().map(|(offset, _)| offset).collect())
+    Ok(offsets)
 }
 
 /// Like [`admit_record`] for program events only; member events are ignored
@@ -135,24 +139,25 @@ fn admit_program(
 ) -> Vec<u64> {
     let mut programs = service.programs.write().unwrap_or_else(|e| e.into_inner());
     let account = programs.entry(env.program_id.clone()).or_default();
-    let admission = admit(
-        account.sequence,
-        &mut account.open,
-        stamp_of(env),
-        (record.offset, event),
-    );
+    let item = (record.offset, event, digest(&record.payload));
+    let admission = admit(account.sequence, &mut account.open, stamp_of(env), item);
     let items = applied_items(admission, record, env);
-    for (_, event) in &items {
-        apply_program(account, &env.program_id, event);
+    let mut offsets = Vec::with_capacity(items.len());
+    for (offset, event, digest) in items {
+        apply_program(account, &env.program_id, &event, digest);
+        offsets.push(offset);
     }
-    items.into_iter().map(|(offset, _)| offset).collect()
+    offsets
 }
 
+/// An admitted event: its offset, the event and its digest.
+type Item = (u64, Event, String);
+
 fn applied_items(
-    admission: Admission<(u64, Event)>,
+    admission: Admission<Item>,
     record: &StoredRecord,
     env: &EventEnvelope,
-) -> Vec<(u64, Event)> {
+) -> Vec<Item> {
     match admission {
         Admission::Apply(items) => items,
         Admission::Held => Vec::new(),

@@ -1,7 +1,7 @@
 //! Program-wide runs (expiry, tier assessment): each member's part is decided
 //! like any command; a partition's events are appended in one batch.
 
-use crate::encode::{account_key, records};
+use crate::encode::{account_key, records, Next};
 use crate::error::CommandError;
 use crate::service::{apply_member, took_effect, CommandService, Landing};
 use event_log::Positions;
@@ -63,14 +63,14 @@ impl CommandService {
                     if events.is_empty() {
                         continue;
                     }
-                    batch.extend(records(
-                        writer,
-                        program_id,
-                        &account.member.id,
-                        account.sequence + 1,
-                        &events,
-                    ));
-                    decided.push((key.clone(), account.member.id.clone(), events));
+                    let after = Next {
+                        sequence: account.sequence,
+                        head: &account.head,
+                    };
+                    let (records, digests) =
+                        records(writer, program_id, &account.member.id, after, &events);
+                    batch.extend(records);
+                    decided.push((key.clone(), account.member.id.clone(), events, digests));
                 }
                 if batch.is_empty() {
                     continue;
@@ -80,13 +80,13 @@ impl CommandService {
                 // left out (a later run catches it up).
                 let landing = self.land(&mut part, partition, &offsets).await?;
                 let mut offsets = offsets.into_iter();
-                for (key, member_id, events) in decided {
+                for (key, member_id, events, digests) in decided {
                     let mine: Vec<u64> = offsets.by_ref().take(events.len()).collect();
                     match &landing {
                         Landing::Direct => {
                             part.open.remove(&key);
-                            for (event, offset) in events.iter().zip(&mine) {
-                                apply_member(&mut part, &key, &member_id, *offset, event);
+                            for ((event, offset), digest) in events.iter().zip(&mine).zip(digests) {
+                                apply_member(&mut part, &key, &member_id, *offset, event, digest);
                             }
                         }
                         Landing::Read(applied) if took_effect(applied, &mine) => {}

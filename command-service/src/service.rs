@@ -2,7 +2,7 @@
 
 use crate::clock::Clock;
 use crate::courier::{run_courier, Elsewhere, Parcel};
-use crate::encode::{account_key, records, Writer, PROGRAM_ACCOUNT};
+use crate::encode::{account_key, records, Next, Writer, PROGRAM_ACCOUNT};
 use crate::error::CommandError;
 use crate::outcome::Outcome;
 use crate::rebuild::{catch_up, read_range, rebuild_partition, replay};
@@ -213,31 +213,29 @@ impl CommandService {
                 if !part.owned {
                     return Err(CommandError::NotOwner { partition });
                 }
-                let (state, sequence) = {
+                let (state, sequence, head) = {
                     let programs = self.programs.read().unwrap_or_else(|e| e.into_inner());
                     programs
                         .get(program_id)
-                        .map(|p| (p.state.clone(), p.sequence))
+                        .map(|p| (p.state.clone(), p.sequence, p.head.clone()))
                         .unwrap_or_default()
                 };
                 let now = self.clock.now();
                 let events = decide_program_edit(&state, program_id, edit.clone(), now)?;
-                let offsets = self
-                    .append(
-                        partition,
-                        program_id,
-                        PROGRAM_ACCOUNT,
-                        sequence + 1,
-                        &events,
-                    )
+                let after = Next {
+                    sequence,
+                    head: &head,
+                };
+                let (offsets, digests) = self
+                    .append(partition, program_id, PROGRAM_ACCOUNT, after, &events)
                     .await?;
                 match self.land(&mut part, partition, &offsets).await? {
                     Landing::Direct => {
                         let mut programs = self.programs.write().unwrap_or_else(|e| e.into_inner());
                         let account = programs.entry(program_id.to_string()).or_default();
                         account.open = None;
-                        for event in &events {
-                            apply_program(account, program_id, event);
+                        for (event, digest) in events.iter().zip(digests) {
+                            apply_program(account, program_id, event, digest);
                         }
                         break (events, offsets);
                     }
@@ -336,15 +334,18 @@ impl CommandService {
                     }
                     Decision::Events(events) => events,
                 };
-                let sequence = account.map_or(0, |a| a.sequence) + 1;
-                let offsets = self
-                    .append(partition, program_id, member_id, sequence, &events)
+                let after = Next {
+                    sequence: account.map_or(0, |a| a.sequence),
+                    head: account.map_or("", |a| a.head.as_str()),
+                };
+                let (offsets, digests) = self
+                    .append(partition, program_id, member_id, after, &events)
                     .await?;
                 let took = match self.land(&mut part, partition, &offsets).await? {
                     Landing::Direct => {
                         part.open.remove(&key);
-                        for (event, offset) in events.iter().zip(&offsets) {
-                            apply_member(&mut part, &key, member_id, *offset, event);
+                        for ((event, offset), digest) in events.iter().zip(&offsets).zip(digests) {
+                            apply_member(&mut part, &key, member_id, *offset, event, digest);
                         }
                         true
                     }
@@ -447,26 +448,21 @@ impl CommandService {
         .await
     }
 
-    /// Appends an account's events (nothing for none).
+    /// Appends an account's events (nothing for none); returns their
+    /// offsets and digests.
     pub(crate) async fn append(
         &self,
         partition: u32,
         program_id: &str,
         account_id: &str,
-        first_sequence: u64,
+        after: Next<'_>,
         events: &[Event],
-    ) -> Result<Vec<u64>, CommandError> {
+    ) -> Result<(Vec<u64>, Vec<String>), CommandError> {
         if events.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
-        let recs = records(
-            self.writer(),
-            program_id,
-            account_id,
-            first_sequence,
-            events,
-        );
-        Ok(self.log.append(partition, recs).await?)
+        let (recs, digests) = records(self.writer(), program_id, account_id, after, events);
+        Ok((self.log.append(partition, recs).await?, digests))
     }
 
     /// After an append at `offsets`: when it directly follows the state's
@@ -534,7 +530,13 @@ pub struct Simulation {
 }
 
 /// Folds a program event into its program account.
-pub(crate) fn apply_program(account: &mut ProgramAccount, program_id: &str, event: &Event) {
+pub(crate) fn apply_program(
+    account: &mut ProgramAccount,
+    program_id: &str,
+    event: &Event,
+    digest: String,
+) {
+    account.head = digest;
     let ledger_core::EventBody::ProgramDefined {
         version,
         definition,
@@ -559,11 +561,13 @@ pub(crate) fn apply_member(
     member_id: &str,
     offset: u64,
     event: &Event,
+    digest: String,
 ) {
     match part.members.get_mut(key) {
         Some(account) => {
             account.member.apply(event);
             account.sequence += 1;
+            account.head = digest;
             note_receipt(account, event, offset);
         }
         None => {
@@ -571,6 +575,7 @@ pub(crate) fn apply_member(
                 let mut account = Account {
                     member,
                     sequence: 1,
+                    head: digest,
                     receipts: HashMap::new(),
                 };
                 note_receipt(&mut account, event, offset);

@@ -10,6 +10,8 @@ pub struct Account {
     pub member: Member,
     /// Sequence of the last event applied.
     pub sequence: u64,
+    /// Digest of the last event applied: the next event's `prev_hash`.
+    pub head: String,
     /// Where each journal's events sit in the partition: (first offset, count),
     /// to answer a retry with the original result.
     pub receipts: HashMap<String, (u64, u32)>,
@@ -20,8 +22,10 @@ pub struct Account {
 pub struct ProgramAccount {
     pub state: ProgramState,
     pub sequence: u64,
+    /// Digest of the last event applied (see `Account::head`).
+    pub head: String,
     /// A group of program events begun on the log but not yet whole.
-    pub open: Option<OpenGroup<(u64, Event)>>,
+    pub open: Option<OpenGroup<(u64, Event, String)>>,
 }
 
 /// The accounts one partition holds, keyed by log key `<program>/<member>`.
@@ -29,8 +33,8 @@ pub struct ProgramAccount {
 pub struct PartitionState {
     pub members: HashMap<String, Account>,
     /// Groups begun on the log but not yet whole, per account key, each
-    /// event with its offset.
-    pub open: HashMap<String, OpenGroup<(u64, Event)>>,
+    /// event with its offset and digest.
+    pub open: HashMap<String, OpenGroup<(u64, Event, String)>>,
     /// The log offset the state is current to: every record below it has
     /// been read or written here.
     pub read_to: u64,

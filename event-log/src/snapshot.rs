@@ -22,10 +22,20 @@ impl SnapshotReader {
 
     /// Starts at offset 0 of every partition; stops at `end` (per partition).
     pub async fn until(log: &dyn EventLog, end: Vec<u64>, batch: usize) -> Result<Self, LogError> {
-        let reader = log.reader(vec![0; end.len()]).await?;
+        Self::between(log, vec![0; end.len()], end, batch).await
+    }
+
+    /// Starts at `from` and stops at `end` (per partition).
+    pub async fn between(
+        log: &dyn EventLog,
+        from: Vec<u64>,
+        end: Vec<u64>,
+        batch: usize,
+    ) -> Result<Self, LogError> {
+        let reader = log.reader(from.clone()).await?;
         Ok(SnapshotReader {
             reader,
-            done: vec![0; end.len()],
+            done: from,
             end,
             batch,
         })

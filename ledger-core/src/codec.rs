@@ -25,6 +25,8 @@ pub struct EnvelopeMeta {
     pub group_last: u64,
     pub writer_id: String,
     pub recorded_at: Time,
+    /// Digest of the account's previous event (see [`crate::chain`]).
+    pub prev_hash: String,
 }
 
 impl EnvelopeMeta {
@@ -65,6 +67,7 @@ pub fn to_envelope(event: &Event, meta: &EnvelopeMeta) -> EventEnvelope {
         group_first: meta.group_first,
         group_last: meta.group_last,
         writer_id: meta.writer_id.clone(),
+        prev_hash: meta.prev_hash.clone(),
         body: Some(body_to_proto(&event.body)),
     }
 }
@@ -102,6 +105,7 @@ pub fn meta_of(env: &EventEnvelope) -> Result<EnvelopeMeta, CodecError> {
         group_last: env.group_last,
         writer_id: env.writer_id.clone(),
         recorded_at: time("recorded_at", &env.recorded_at)?,
+        prev_hash: env.prev_hash.clone(),
     })
 }
 

@@ -8,6 +8,7 @@
 //! Events are facts with their results (lots, consumptions, balances after),
 //! so [`Member::apply`] never re-runs a business rule.
 
+pub mod chain;
 pub mod codec;
 pub mod command;
 pub mod command_codec;

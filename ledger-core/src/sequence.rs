@@ -33,6 +33,11 @@ impl Stamp<'_> {
         self.bounds() == (self.sequence, self.sequence) && self.sequence == applied + 1
     }
 
+    /// First and last sequence of the event's group.
+    pub fn group(&self) -> (u64, u64) {
+        self.bounds()
+    }
+
     fn bounds(&self) -> (u64, u64) {
         if self.group_first == 0 || self.group_last == 0 {
             (self.sequence, self.sequence)

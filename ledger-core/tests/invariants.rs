@@ -970,6 +970,7 @@ fn meta(i: usize, e: &Event) -> EnvelopeMeta {
         group_last: i as u64 + 1,
         writer_id: "writer".into(),
         recorded_at: e.occurred_at + Duration::milliseconds(i as i64 * 7 + 1),
+        prev_hash: format!("{i:064x}"),
     }
 }
 

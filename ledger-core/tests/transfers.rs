@@ -308,6 +308,7 @@ fn transfer_and_group_events_and_follow_ups_survive_the_wire() {
             group_last: 0,
             writer_id: "w".into(),
             recorded_at: t(2026, 6, 1),
+            prev_hash: String::new(),
         };
         let bytes = to_envelope(e, &meta).encode_to_vec();
         let decoded = from_envelope(&EventEnvelope::decode(bytes.as_slice()).unwrap()).unwrap();

@@ -13,14 +13,15 @@ use std::collections::BTreeMap;
 /// Account id of program events (as written by the command side).
 pub const PROGRAM_ACCOUNT: &str = "program";
 
-/// Where an event sits in the log.
+/// Where an event sits in the log, and its digest there.
 #[derive(Clone, Copy, Debug)]
-pub struct At {
+pub struct At<'a> {
     pub partition: u32,
     pub offset: u64,
+    pub digest: &'a str,
 }
 
-impl At {
+impl At<'_> {
     fn position(&self) -> String {
         format!("{}:{}", self.partition, self.offset)
     }
@@ -31,7 +32,7 @@ pub fn fold(
     ov: &mut Overlay,
     meta: &EnvelopeMeta,
     event: &Event,
-    at: At,
+    at: At<'_>,
 ) -> Result<bool, StoreError> {
     if meta.account_id == PROGRAM_ACCOUNT {
         return fold_program(ov, meta, event, at);
@@ -70,6 +71,7 @@ pub fn fold(
     apply_balances(view, event.body.balances_after());
     view.sequence = meta.sequence;
     view.position = at.position();
+    view.chain_head = at.digest.to_string();
     let balances: BTreeMap<String, Decimal> = view
         .balances
         .iter()
@@ -94,6 +96,8 @@ pub fn fold(
     let entry = LedgerEntry {
         sequence: meta.sequence,
         position: at.position(),
+        hash: at.digest.to_string(),
+        prev_hash: meta.prev_hash.clone(),
         event_type: event.body.name().to_string(),
         transaction_id: event.transaction_id.clone(),
         occurred_at: event.occurred_at,
@@ -111,7 +115,7 @@ fn fold_program(
     ov: &mut Overlay,
     meta: &EnvelopeMeta,
     event: &Event,
-    at: At,
+    at: At<'_>,
 ) -> Result<bool, StoreError> {
     let EventBody::ProgramDefined {
         version,
@@ -155,6 +159,7 @@ fn fold_program(
         name: definition.name.clone(),
         version: *version,
         sequence: meta.sequence,
+        chain_head: at.digest.to_string(),
         definition: definition.clone(),
         versions,
         promotions,
@@ -229,6 +234,7 @@ impl MemberFold<'_, '_> {
                     channel: channel.clone(),
                     sequence: 0,
                     position: String::new(),
+                    chain_head: String::new(),
                     balances: BTreeMap::new(),
                     badges: BTreeMap::new(),
                     benefits: benefits.iter().cloned().collect(),

@@ -6,6 +6,7 @@ use crate::gate::admit_record;
 use crate::overlay::Overlay;
 use crate::store::{Store, StoreError};
 use event_log::{EventLog, LogReader, StoredRecord};
+use ledger_core::chain::digest;
 use ledger_core::codec::{from_envelope, meta_of};
 use loyalty_proto::{EventEnvelope, Message};
 use std::sync::Arc;
@@ -30,7 +31,12 @@ pub fn apply_records(store: &Store, records: &[StoredRecord]) -> Result<usize, S
             } else {
                 decode(held.partition, held.offset, &held.payload)?
             };
-            fold_envelope(&mut ov, &env, held.partition, held.offset)?;
+            let at = At {
+                partition: held.partition,
+                offset: held.offset,
+                digest: &digest(&held.payload),
+            };
+            fold_envelope(&mut ov, &env, at)?;
             applied += 1;
         }
         ov.consumed(r.partition, r.offset);
@@ -48,20 +54,15 @@ fn decode(partition: u32, offset: u64, payload: &[u8]) -> Result<EventEnvelope, 
 }
 
 /// Folds one admitted event.
-fn fold_envelope(
-    ov: &mut Overlay,
-    env: &EventEnvelope,
-    partition: u32,
-    offset: u64,
-) -> Result<(), StoreError> {
+fn fold_envelope(ov: &mut Overlay, env: &EventEnvelope, at: At<'_>) -> Result<(), StoreError> {
     let decode_err = |message: String| StoreError::Decode {
-        partition,
-        offset,
+        partition: at.partition,
+        offset: at.offset,
         message,
     };
     let meta = meta_of(env).map_err(|e| decode_err(e.to_string()))?;
     let event = from_envelope(env).map_err(|e| decode_err(e.to_string()))?;
-    fold(ov, &meta, &event, At { partition, offset })?;
+    fold(ov, &meta, &event, at)?;
     Ok(())
 }
 

@@ -33,6 +33,10 @@ pub struct MemberView {
     pub sequence: u64,
     /// Log position of the last applied event, "partition:offset".
     pub position: String,
+    /// Digest of the last applied event: the head of the account's hash
+    /// chain (`ledger_core::chain`).
+    #[serde(default)]
+    pub chain_head: String,
     pub balances: BTreeMap<String, BalanceView>,
     /// Badges by id: the latest award of each.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -120,6 +124,11 @@ pub struct LotView {
 pub struct LedgerEntry {
     pub sequence: u64,
     pub position: String,
+    /// The event's digest and the one it links to (its account's hash chain).
+    #[serde(default)]
+    pub hash: String,
+    #[serde(default)]
+    pub prev_hash: String,
     pub event_type: String,
     pub transaction_id: String,
     pub occurred_at: Time,
@@ -193,6 +202,9 @@ pub struct ProgramView {
     pub name: String,
     pub version: u32,
     pub sequence: u64,
+    /// Head of the program account's hash chain.
+    #[serde(default)]
+    pub chain_head: String,
     pub definition: ledger_core::ProgramDefinition,
     pub versions: Vec<ProgramVersionView>,
     /// Every version of every promotion ever defined, by promotion id.

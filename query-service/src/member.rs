@@ -25,6 +25,8 @@ pub fn member_json(view: &MemberView, lots: &[LotView]) -> Value {
         "roster": view.roster,
         "transfers_in_flight": view.transfers_in_flight,
         "position": view.position,
+        "sequence": view.sequence,
+        "chain_head": view.chain_head,
     })
 }
 
