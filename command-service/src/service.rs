@@ -233,9 +233,15 @@ impl CommandService {
                     Landing::Direct => {
                         let mut programs = self.programs.write().unwrap_or_else(|e| e.into_inner());
                         let account = programs.entry(program_id.to_string()).or_default();
-                        account.open = None;
-                        for (event, digest) in events.iter().zip(digests) {
-                            apply_program(account, program_id, event, digest);
+                        // The program follower (Kafka mode) may have read
+                        // these very records before the append was answered:
+                        // nothing else reached the partition, so a moved
+                        // sequence means ours are applied already.
+                        if account.sequence == sequence {
+                            account.open = None;
+                            for (event, digest) in events.iter().zip(digests) {
+                                apply_program(account, program_id, event, digest);
+                            }
                         }
                         break (events, offsets);
                     }
