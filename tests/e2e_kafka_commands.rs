@@ -110,29 +110,40 @@ fn drain(brokers: &str, topics: &[&str], mut each: impl FnMut(Option<(&str, &[u8
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn every_topic_command_ends_as_events_or_a_rejection() {
-    let broker = TansuBroker::start(Storage::Memory).expect("tansu");
+/// A command-service on `broker` with topics `<prefix>*`, owning all
+/// `partitions`, with the fixture program `fx` defined.
+async fn service_with_program(
+    broker: &TansuBroker,
+    prefix: &str,
+    partitions: usize,
+) -> (common::Proc, common::Api) {
     let port = common::Server::free_port();
-    let _service = common::Proc::start(
+    let service = common::Proc::start(
         "command-service",
         &[
             "--brokers".to_string(),
             broker.brokers(),
             "--topic-prefix".into(),
-            "cmd.".into(),
+            prefix.into(),
             "--partitions".into(),
-            "4".into(),
+            partitions.to_string(),
             "--listen".into(),
             format!("127.0.0.1:{port}"),
         ],
     );
     let api = common::Api::new(&format!("http://127.0.0.1:{port}"));
-    api.wait_owning(4).await;
+    api.wait_owning(partitions).await;
     let program: serde_json::Value =
         serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
     let (s, b) = api.put("/v1/programs/fx", program).await;
     assert_eq!(s, 200, "{b}");
+    (service, api)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_topic_command_ends_as_events_or_a_rejection() {
+    let broker = TansuBroker::start(Storage::Memory).expect("tansu");
+    let (_service, _api) = service_with_program(&broker, "cmd.", 4).await;
 
     // Several producers at once, plus one undecodable record.
     let mut tasks = Vec::new();
@@ -259,26 +270,7 @@ fn receive(transfer_id: &str, points: &str) -> CommandEnvelope {
 #[tokio::test(flavor = "multi_thread")]
 async fn follow_ups_without_the_services_seal_are_refused() {
     let broker = TansuBroker::start(Storage::Memory).expect("tansu");
-    let port = common::Server::free_port();
-    let _service = common::Proc::start(
-        "command-service",
-        &[
-            "--brokers".to_string(),
-            broker.brokers(),
-            "--topic-prefix".into(),
-            "seal.".into(),
-            "--partitions".into(),
-            "2".into(),
-            "--listen".into(),
-            format!("127.0.0.1:{port}"),
-        ],
-    );
-    let api = common::Api::new(&format!("http://127.0.0.1:{port}"));
-    api.wait_owning(2).await;
-    let program: serde_json::Value =
-        serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
-    let (s, b) = api.put("/v1/programs/fx", program).await;
-    assert_eq!(s, 200, "{b}");
+    let (_service, api) = service_with_program(&broker, "seal.", 2).await;
     let (s, b) = api
         .post(
             "/v1/programs/fx/members",

@@ -212,14 +212,7 @@ async fn partitions_move_between_two_instances_without_loss_or_double_apply() {
     apis[0].wait_owning(PARTITIONS).await;
 
     // A fresh fold of the events topic: every transaction exactly once.
-    let log: Arc<dyn EventLog> = KafkaLog::connect(KafkaConfig {
-        brokers: brokers.clone(),
-        topic: "own.events".into(),
-        partitions: PARTITIONS as u32,
-        replication_factor: 1,
-    })
-    .await
-    .unwrap();
+    let log = events_topic(&brokers).await;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let fold = CommandService::open(log.clone(), Arc::new(SystemClock))
@@ -269,6 +262,18 @@ fn sealed_receive(brokers: &str, member: &str) -> (bool, bool) {
         }
     }
     (false, false)
+}
+
+/// The events topic, to fold afresh.
+async fn events_topic(brokers: &str) -> Arc<dyn EventLog> {
+    KafkaLog::connect(KafkaConfig {
+        brokers: brokers.to_string(),
+        topic: "own.events".into(),
+        partitions: PARTITIONS as u32,
+        replication_factor: 1,
+    })
+    .await
+    .unwrap()
 }
 
 /// Waits until A owns every partition but B's `taken`.
@@ -350,14 +355,7 @@ async fn a_transfer_between_instances_crosses_the_commands_topic_sealed() {
     .await;
 
     // A fresh fold of the events topic: received, and settled as delivered.
-    let log: Arc<dyn EventLog> = KafkaLog::connect(KafkaConfig {
-        brokers: brokers.clone(),
-        topic: "own.events".into(),
-        partitions: PARTITIONS as u32,
-        replication_factor: 1,
-    })
-    .await
-    .unwrap();
+    let log = events_topic(&brokers).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let fold = CommandService::open(log.clone(), Arc::new(SystemClock))

@@ -252,6 +252,7 @@ impl Intake {
     /// settled (true), or gives it up to the partition's new owner (false).
     async fn settle(&self, m: &OwnedMessage) -> bool {
         let envelope = CommandEnvelope::decode(m.payload().unwrap_or_default());
+        let follow_up = envelope.as_ref().is_ok_and(is_follow_up);
         let span = info_span!(
             "topic_command",
             partition = m.partition(),
@@ -260,7 +261,7 @@ impl Intake {
         async {
             loop {
                 let answer = match &envelope {
-                    Ok(env) if is_follow_up(env) && !self.sealed(m) => {
+                    Ok(_) if follow_up && !self.sealed(m) => {
                         warn!("refused a follow-up command without a valid seal");
                         Answer::unsealed()
                     }
@@ -269,7 +270,7 @@ impl Intake {
                         // A follow-up for a program this instance has not read
                         // yet (it just started): its answer would be wrong, so wait.
                         Err(CommandError::Rejected(Rejection::ProgramNotFound(_)))
-                            if is_follow_up(env) =>
+                            if follow_up =>
                         {
                             tokio::time::sleep(Duration::from_secs(1)).await;
                             continue;
