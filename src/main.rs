@@ -6,10 +6,17 @@
 //! - `loyalty simulate`: drive realistic traffic through the HTTP API.
 //! - `loyalty load`: drive the commands topic (Kafka mode) and report throughput.
 //! - `loyalty verify`: prove a projector's read models equal a fold of the topic.
+//! - `loyalty reconcile`: check the liability against the members' events.
+//! - `loyalty audit member`: a member's history with running balances.
+//! - `loyalty export`: the event log as JSON lines or Parquet.
 
+mod audit;
 mod embedded;
+mod export;
 mod load;
+mod log_source;
 mod rebuild;
+mod reconcile;
 mod sample;
 mod serve;
 mod simulate;
@@ -42,6 +49,13 @@ enum Command {
     Load(load::LoadArgs),
     /// Check that a projector's read models equal a pure fold of the events topic (Kafka).
     Verify(verify::VerifyArgs),
+    /// Check that the liability reconciles with the members' events, now or as of a time.
+    Reconcile(reconcile::ReconcileArgs),
+    /// Write the event log for a data warehouse (JSON lines or Parquet).
+    Export(export::ExportArgs),
+    /// Audit trails: a member's history with running balances.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +75,9 @@ fn main() -> ExitCode {
             Command::Simulate(args) => simulate::run(args).await,
             Command::Verify(args) => verify::run(args).await,
             Command::Load(args) => load::run(args).await,
+            Command::Reconcile(args) => reconcile::run(args).await,
+            Command::Audit(cmd) => audit::run(cmd).await,
+            Command::Export(args) => export::run(args).await,
         }
     });
     match result {

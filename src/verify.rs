@@ -8,8 +8,9 @@
 //! embedded log of a `loyalty serve` data directory (server stopped).
 
 use crate::embedded::DataDir;
+use crate::log_source::LogArgs;
 use anyhow::Context;
-use event_log::{EventLog, KafkaConfig, KafkaLog, StoredRecord};
+use event_log::{EventLog, StoredRecord};
 use indicatif::{ProgressBar, ProgressStyle};
 use ledger_core::chain::{digest, Break, ChainCheck};
 use ledger_core::codec::stamp_of;
@@ -22,19 +23,9 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct VerifyArgs {
-    /// Kafka mode: the events topic on these bootstrap servers, and
-    /// `--data-dir` is the projector's read-model store. Without it,
-    /// `--data-dir` is a `loyalty serve` data directory (log and read models).
-    #[arg(long, env = "LOYALTY_KAFKA_BROKERS")]
-    pub brokers: Option<String>,
-    /// Prefix of the Kafka topic names (the events topic is `<prefix>events`).
-    #[arg(long, env = "LOYALTY_TOPIC_PREFIX", default_value = "loyalty.")]
-    pub topic_prefix: String,
-    /// Partitions of the events topic if it has to be created.
-    #[arg(long, env = "LOYALTY_PARTITIONS", default_value_t = 8)]
-    pub partitions: u32,
-    #[arg(long, env = "LOYALTY_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
+    /// In Kafka mode `--data-dir` is the projector's read-model store.
+    #[command(flatten)]
+    pub log: LogArgs,
     /// How long to wait for the projector to reach the log's end.
     #[arg(long, default_value_t = 300)]
     pub wait_secs: u64,
@@ -121,31 +112,19 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<()> {
 
 /// The log and the live read models' directory.
 async fn open(args: &VerifyArgs) -> anyhow::Result<(Arc<dyn EventLog>, PathBuf)> {
-    match &args.brokers {
-        Some(brokers) => {
-            let log: Arc<dyn EventLog> = KafkaLog::connect(KafkaConfig {
-                brokers: brokers.clone(),
-                topic: format!("{}events", args.topic_prefix),
-                partitions: args.partitions,
-                replication_factor: 1,
-            })
-            .await
-            .context("connecting to Kafka")?;
-            Ok((log, args.data_dir.clone()))
-        }
-        None => {
-            // No projector runs beside a stopped server: bring its read
-            // models to the log's end first, as `loyalty serve` does on start.
-            let data = DataDir::new(&args.data_dir);
-            let log = data.open_existing_log()?;
-            let store = Store::open(&data.read_models())
-                .context("opening the read models (stop the server first)")?;
-            projector::rebuild::catch_up(&*log, &store)
-                .await
-                .context("bringing the read models to the log's end")?;
-            Ok((log, data.read_models()))
-        }
+    let log = args.log.open().await?;
+    if args.log.brokers.is_some() {
+        return Ok((log, args.log.data_dir.clone()));
     }
+    // No projector runs beside a stopped server: bring its read models to
+    // the log's end first, as `loyalty serve` does on start.
+    let data = DataDir::new(&args.log.data_dir);
+    let store = Store::open(&data.read_models())
+        .context("opening the read models (stop the server first)")?;
+    projector::rebuild::catch_up(&*log, &store)
+        .await
+        .context("bringing the read models to the log's end")?;
+    Ok((log, data.read_models()))
 }
 
 /// Every account's hash chain, followed through the log, and where one broke

@@ -1,178 +1,31 @@
 //! Property: read models rebuilt from log position 0 equal the live ones
 //! key for key, however the live projector happened to batch the events.
 
-use chrono::{Duration, TimeZone, Utc};
-use command_service::{Clock, CommandService};
-use event_log::{Durability, EmbeddedLog, EventLog};
-use ledger_core::command::Accrual;
-use ledger_core::member::MemberType;
-use ledger_core::{MemberCommand, Time};
-use projector::{apply_records, Store};
+mod common;
+
+use chrono::Duration;
+use common::ledger_run::{dump, step, t0, Ledger, Step};
+use projector::Store;
 use proptest::prelude::*;
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
-struct FixedClock;
-
-impl Clock for FixedClock {
-    fn now(&self) -> Time {
-        Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()
-    }
-}
-
-#[derive(Clone, Debug)]
-enum Step {
-    Buy { member: u8, cents: u32, app: bool },
-    Hotel { member: u8, points: u32 },
-    Redeem { member: u8, points: u32 },
-    CancelLast { member: u8 },
-    Expire,
-    Assess,
-    Project { max: usize },
-}
-
-fn step() -> impl Strategy<Value = Step> {
-    prop_oneof![
-        4 => (0u8..5, 100u32..50_000, any::<bool>()).prop_map(|(member, cents, app)| Step::Buy { member, cents, app }),
-        1 => (0u8..5, 1u32..3000).prop_map(|(member, points)| Step::Hotel { member, points }),
-        2 => (0u8..5, 1u32..3000).prop_map(|(member, points)| Step::Redeem { member, points }),
-        1 => (0u8..5).prop_map(|member| Step::CancelLast { member }),
-        1 => Just(Step::Expire),
-        1 => Just(Step::Assess),
-        2 => (1usize..40).prop_map(|max| Step::Project { max }),
-    ]
-}
-
-fn dump(store: &Store) -> Vec<projector::store::RawEntry> {
-    store.entries().map(|r| r.unwrap()).collect()
-}
-
-async fn project(log: &dyn EventLog, store: &Store, max: usize) {
-    let start = store.applied_offsets(log.partitions()).unwrap();
-    let mut reader = log.reader(start).await.unwrap();
-    let batch = reader
-        .poll(max, std::time::Duration::from_millis(1))
-        .await
-        .unwrap();
-    if !batch.is_empty() {
-        apply_records(store, &batch).unwrap();
-    }
-}
 
 async fn run(steps: Vec<Step>) {
     let dir = tempfile::tempdir().unwrap();
-    let log: Arc<dyn EventLog> =
-        EmbeddedLog::open(&dir.path().join("log"), 3, Durability::Buffered).unwrap();
-    let svc = CommandService::open(log.clone(), Arc::new(FixedClock))
-        .await
-        .unwrap();
-    let definition = serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
-    svc.define_program("p", definition).await.unwrap();
     let live = Store::open(&dir.path().join("live")).unwrap();
-    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    for m in 0..5 {
-        let enroll = MemberCommand::Enroll {
-            member_type: MemberType::Individual,
-            enrolled_at: t0,
-            channel: None,
-        };
-        svc.execute("p", &format!("m{m}"), enroll).await.unwrap();
-    }
-    let mut last: BTreeMap<u8, String> = BTreeMap::new();
-    for (i, s) in steps.into_iter().enumerate() {
-        let at = t0 + Duration::days(i as i64 * 9);
-        let tx = format!("t{i}");
-        let (member, command) = match s {
-            Step::Buy { member, cents, app } => (member, accrual(&tx, at, Some(cents), None, app)),
-            Step::Hotel { member, points } => (member, accrual(&tx, at, None, Some(points), false)),
-            Step::Redeem { member, points } => (
-                member,
-                MemberCommand::Redeem {
-                    transaction_id: tx.clone(),
-                    occurred_at: at,
-                    currency: "POINTS".into(),
-                    points: points.into(),
-                    partner_id: None,
-                    by_member: None,
-                },
-            ),
-            Step::CancelLast { member } => {
-                let Some(cancels) = last.get(&member).cloned() else {
-                    continue;
-                };
-                (
-                    member,
-                    MemberCommand::Cancel {
-                        transaction_id: tx.clone(),
-                        cancels,
-                        occurred_at: at,
-                        reason: "return".into(),
-                    },
-                )
-            }
-            Step::Expire => {
-                svc.run_for_all("p", MemberCommand::Expire { as_of: at })
-                    .await
-                    .unwrap();
-                continue;
-            }
-            Step::Assess => {
-                svc.run_for_all("p", MemberCommand::AssessTier { as_of: at })
-                    .await
-                    .unwrap();
-                continue;
-            }
-            Step::Project { max } => {
-                project(&*log, &live, max).await;
-                continue;
-            }
-        };
-        // Business rejections are fine here; infrastructure errors are not.
-        match svc.execute("p", &format!("m{member}"), command).await {
-            Ok(_) => {
-                last.insert(member, tx);
-            }
-            Err(command_service::CommandError::Rejected(_)) => {}
-            Err(e) => panic!("{e}"),
-        }
-    }
+    let ledger = Ledger::open(dir.path(), live).await;
+    ledger
+        .play(steps, |i| t0() + Duration::days(i as i64 * 9))
+        .await;
     // Catch the live projector up, then rebuild from 0 and compare.
-    loop {
-        let before = live.applied_offsets(log.partitions()).unwrap();
-        project(&*log, &live, 50).await;
-        if live.applied_offsets(log.partitions()).unwrap() == before {
-            break;
-        }
-    }
+    ledger.catch_up().await;
     let rebuilt = Store::open(&dir.path().join("rebuilt")).unwrap();
-    projector::rebuild::rebuild(&*log, &rebuilt, |_| {})
+    projector::rebuild::rebuild(&*ledger.log, &rebuilt, |_| {})
         .await
         .unwrap();
-    let (a, b) = (dump(&live), dump(&rebuilt));
+    let (a, b) = (dump(&ledger.live), dump(&rebuilt));
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x, y, "key {:?}", String::from_utf8_lossy(&x.0));
     }
-}
-
-fn accrual(
-    tx: &str,
-    at: Time,
-    cents: Option<u32>,
-    points: Option<u32>,
-    app: bool,
-) -> MemberCommand {
-    MemberCommand::Accrue(Accrual {
-        transaction_id: tx.to_string(),
-        occurred_at: at,
-        amount: cents.map(|c| ledger_core::Decimal::new(i64::from(c), 2)),
-        points: points
-            .map(|p| BTreeMap::from([("POINTS".to_string(), p.into())]))
-            .unwrap_or_default(),
-        partner_id: points.map(|_| "hotel".to_string()),
-        channel: app.then(|| "app".to_string()),
-        product_category: None,
-    })
 }
 
 proptest! {

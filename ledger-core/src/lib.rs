@@ -26,6 +26,7 @@ pub mod rejection;
 pub mod saga;
 pub mod sequence;
 pub mod time;
+pub mod trail;
 pub mod transfer;
 pub mod voucher;
 

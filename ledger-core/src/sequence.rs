@@ -111,6 +111,36 @@ pub fn admit<T>(
     }
 }
 
+/// The gate of every account a reader follows: which events take effect,
+/// for readers that keep no other state per account (an export).
+pub struct Gates<T> {
+    accounts: std::collections::HashMap<String, (u64, Option<OpenGroup<T>>)>,
+}
+
+impl<T> Default for Gates<T> {
+    fn default() -> Self {
+        Gates {
+            accounts: std::collections::HashMap::new(),
+        }
+    }
+}
+
+impl<T> Gates<T> {
+    /// Offers an account's event; returns the events that take effect with
+    /// it (none, or its whole group in sequence order).
+    pub fn offer(&mut self, account: &str, stamp: Stamp<'_>, item: T) -> Vec<T> {
+        let (applied, open) = self.accounts.entry(account.to_string()).or_default();
+        let last = stamp.bounds().1;
+        match admit(*applied, open, stamp, item) {
+            Admission::Apply(items) => {
+                *applied = last;
+                items
+            }
+            Admission::Held | Admission::Skipped => Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +247,21 @@ mod tests {
     fn a_group_that_does_not_start_at_the_next_sequence_is_skipped() {
         let got = fold(&[("a", 2, 2, 3), ("a", 3, 2, 3), ("a", 1, 0, 0)]);
         assert_eq!(got, ["a1"]);
+    }
+
+    #[test]
+    fn gates_follow_each_account_on_its_own() {
+        let mut gates = Gates::default();
+        assert_eq!(gates.offer("a", stamp("w", 1, 0, 0), "a1"), ["a1"]);
+        assert_eq!(
+            gates.offer("b", stamp("w", 1, 1, 2), "b1"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            gates.offer("a", stamp("w", 1, 0, 0), "a1 again"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(gates.offer("b", stamp("w", 2, 1, 2), "b2"), ["b1", "b2"]);
+        assert_eq!(gates.offer("a", stamp("w", 2, 0, 0), "a2"), ["a2"]);
     }
 }

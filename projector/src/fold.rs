@@ -2,10 +2,11 @@
 
 use crate::keys;
 use crate::overlay::Overlay;
-use crate::store::StoreError;
+use crate::store::{to_json, StoreError};
 use crate::views::*;
 use ledger_core::codec::EnvelopeMeta;
 use ledger_core::event::{BalanceAfter, Event, EventBody, Lot, LotDebit};
+use ledger_core::trail;
 use ledger_core::voucher::{VoucherStatus, VoucherValue};
 use ledger_core::Decimal;
 use std::collections::BTreeMap;
@@ -13,13 +14,18 @@ use std::collections::BTreeMap;
 /// Account id of program events (as written by the command side).
 pub const PROGRAM_ACCOUNT: &str = "program";
 
-/// Where an event sits in the log, and its digest there.
+/// Where an event sits in the log, its payload there and its digest.
 #[derive(Clone, Copy, Debug)]
 pub struct At<'a> {
     pub partition: u32,
     pub offset: u64,
+    pub payload: &'a [u8],
     pub digest: &'a str,
 }
+
+/// By default a member's view and open lots are kept after every this many
+/// of its events, so a view as of any point folds fewer events than this.
+pub const SNAPSHOT_EVERY: u64 = 1_000;
 
 impl At<'_> {
     fn position(&self) -> String {
@@ -53,10 +59,18 @@ pub fn fold(
         );
         return Ok(false);
     }
+    // The account's business clock: the latest business time it has seen,
+    // so "as of" a time is always a prefix of the account's events.
+    let clock = ov
+        .member(program, member_id)?
+        .as_ref()
+        .and_then(|m| m.clock)
+        .map_or(event.occurred_at, |c| c.max(event.occurred_at));
     MemberFold {
         ov,
         program,
         member: member_id,
+        clock,
     }
     .body(event)?;
     let view = ov.member(program, member_id)?;
@@ -72,6 +86,7 @@ pub fn fold(
     view.sequence = meta.sequence;
     view.position = at.position();
     view.chain_head = at.digest.to_string();
+    view.clock = Some(clock);
     let balances: BTreeMap<String, Decimal> = view
         .balances
         .iter()
@@ -82,10 +97,10 @@ pub fn fold(
         let (a0, r0) = before.get(&b.currency).copied().unwrap_or_default();
         deltas.push((b.currency.clone(), b.available - a0, b.arrears - r0));
     }
-    let stats = ov.stats(program)?;
-    stats.events += 1;
+    let tally = ov.tally(program, clock);
+    tally.events += 1;
     for (currency, available, arrears) in &deltas {
-        let t = stats.currencies.entry(currency.clone()).or_default();
+        let t = tally.totals(currency);
         t.outstanding += *available;
         t.arrears += *arrears;
     }
@@ -101,14 +116,41 @@ pub fn fold(
         event_type: event.body.name().to_string(),
         transaction_id: event.transaction_id.clone(),
         occurred_at: event.occurred_at,
+        group_first: meta.stamp().group().0,
+        group_last: meta.stamp().group().1,
+        clock: Some(clock),
         recorded_at: meta.recorded_at,
         program_version: event.program_version,
         movements,
         balances,
-        detail: serde_json::to_value(&event.body).unwrap_or_default(),
+        currencies: owned(trail::currencies(&event.body)),
+        partners: owned(trail::partners(&event.body)),
+        detail: serde_json::Value::Null,
     };
     ov.put_history(keys::history(program, member_id, meta.sequence), &entry);
+    ov.put_raw(
+        keys::payload(program, member_id, meta.sequence),
+        at.payload.to_vec(),
+    );
+    if meta.sequence.is_multiple_of(ov.snapshot_every()) {
+        snapshot(ov, program, member_id)?;
+    }
     Ok(true)
+}
+
+fn owned(ids: std::collections::BTreeSet<&str>) -> Vec<String> {
+    ids.into_iter().map(str::to_string).collect()
+}
+
+/// Keeps the member's view and open lots as they stand now.
+fn snapshot(ov: &mut Overlay, program: &str, member: &str) -> Result<(), StoreError> {
+    let Some(view) = ov.member(program, member)?.clone() else {
+        return Ok(());
+    };
+    let lots = ov.member_lots(program, member)?;
+    let key = keys::snapshot(program, member, view.sequence);
+    ov.put_raw(key, to_json(&MemberSnapshot { view, lots }));
+    Ok(())
 }
 
 fn fold_program(
@@ -164,7 +206,7 @@ fn fold_program(
         versions,
         promotions,
     });
-    ov.stats(program)?.events += 1;
+    ov.tally(program, event.occurred_at).events += 1;
     Ok(true)
 }
 
@@ -211,6 +253,8 @@ struct MemberFold<'a, 'o> {
     ov: &'a mut Overlay<'o>,
     program: &'a str,
     member: &'a str,
+    /// The business time the event's changes to totals count at.
+    clock: ledger_core::Time,
 }
 
 impl MemberFold<'_, '_> {
@@ -235,6 +279,7 @@ impl MemberFold<'_, '_> {
                     sequence: 0,
                     position: String::new(),
                     chain_head: String::new(),
+                    clock: None,
                     balances: BTreeMap::new(),
                     badges: BTreeMap::new(),
                     benefits: benefits.iter().cloned().collect(),
@@ -243,12 +288,10 @@ impl MemberFold<'_, '_> {
                     roster: BTreeMap::new(),
                     transfers_in_flight: BTreeMap::new(),
                 });
-                let stats = self.ov.stats(self.program)?;
-                stats.members += 1;
-                *stats.members_by_status.entry("active".into()).or_default() += 1;
-                if let Some(t) = tier {
-                    *stats.members_by_tier.entry(t.clone()).or_default() += 1;
-                }
+                let tally = self.ov.tally(self.program, self.clock);
+                tally.members += 1;
+                tally.status_moved(None, "active");
+                tally.tier_moved(None, tier.as_deref());
             }
             EventBody::PointsAccrued { credits, .. } => {
                 // Escrowed credits are issued when released.
@@ -259,7 +302,7 @@ impl MemberFold<'_, '_> {
                         &c.currency,
                         Figure::Issued,
                         c.points,
-                    )?;
+                    );
                     if let Some(lot) = &c.lot {
                         self.open_lot(lot)?;
                     }
@@ -276,7 +319,7 @@ impl MemberFold<'_, '_> {
                 self.debit_lots(lots_consumed, Some(Figure::Redeemed))?;
                 // Below zero, within the tier's limit: owed to the program.
                 if !arrears_created.is_zero() {
-                    self.figure(None, currency, Figure::Redeemed, *arrears_created)?;
+                    self.figure(None, currency, Figure::Redeemed, *arrears_created);
                 }
             }
             // Breakage: expiry, the qualifying reset and forfeiture alike.
@@ -310,7 +353,7 @@ impl MemberFold<'_, '_> {
                         &r.currency,
                         Figure::Cancelled,
                         issued,
-                    )?;
+                    );
                     self.debit_lots(&r.lots_debited, None)?;
                 }
             }
@@ -328,12 +371,12 @@ impl MemberFold<'_, '_> {
                         &d.currency,
                         Figure::Redeemed,
                         -d.points,
-                    )?;
+                    );
                 }
                 // The part no lot covered was redeemed on the program's account.
                 let overdrawn = *points - ledger_core::lots::total(lots_returned);
                 if !overdrawn.is_zero() {
-                    self.figure(None, currency, Figure::Redeemed, -overdrawn)?;
+                    self.figure(None, currency, Figure::Redeemed, -overdrawn);
                 }
                 for lot in lots_restored {
                     self.open_lot(lot)?;
@@ -353,21 +396,17 @@ impl MemberFold<'_, '_> {
                     }
                     view.benefits.extend(benefits_granted.iter().cloned());
                 }
-                let stats = self.ov.stats(self.program)?;
-                if let Some(n) = stats.members_by_tier.get_mut(from_tier) {
-                    *n = n.saturating_sub(1);
-                }
-                *stats.members_by_tier.entry(to_tier.clone()).or_default() += 1;
+                self.ov
+                    .tally(self.program, self.clock)
+                    .tier_moved(Some(from_tier), Some(to_tier));
             }
             EventBody::MemberStatusChanged { from, to, .. } => {
                 if let Some(view) = self.ov.member(self.program, self.member)?.as_mut() {
                     view.status = to.as_str().to_string();
                 }
-                let by_status = &mut self.ov.stats(self.program)?.members_by_status;
-                if let Some(n) = by_status.get_mut(from.as_str()) {
-                    *n = n.saturating_sub(1);
-                }
-                *by_status.entry(to.as_str().to_string()).or_default() += 1;
+                self.ov
+                    .tally(self.program, self.clock)
+                    .status_moved(Some(from.as_str()), to.as_str());
             }
             EventBody::PointsAdjusted {
                 currency,
@@ -378,7 +417,7 @@ impl MemberFold<'_, '_> {
             } => {
                 self.balance(currency, |b| b.earned += *points)?;
                 if *points > Decimal::ZERO {
-                    self.figure(None, currency, Figure::Issued, *points)?;
+                    self.figure(None, currency, Figure::Issued, *points);
                 }
                 if let Some(lot) = lot {
                     self.open_lot(lot)?;
@@ -399,7 +438,7 @@ impl MemberFold<'_, '_> {
                         &d.currency,
                         Figure::Issued,
                         d.points,
-                    )?;
+                    );
                 }
                 for lot in lots_opened {
                     self.open_lot(lot)?;
@@ -624,25 +663,10 @@ impl MemberFold<'_, '_> {
     /// Partner and program totals. Partner figures are kept for every
     /// currency: which ones are liabilities is the reader's business, so the
     /// fold never depends on another account's events (the program's).
-    fn figure(
-        &mut self,
-        partner: Option<&str>,
-        currency: &str,
-        figure: Figure,
-        points: Decimal,
-    ) -> Result<(), StoreError> {
-        let totals = self
-            .ov
-            .stats(self.program)?
-            .currencies
-            .entry(currency.to_string())
-            .or_default();
-        *figure.of_totals(totals) += points;
-        let partner = self
-            .ov
-            .partner(self.program, partner.unwrap_or(""), currency)?;
-        *figure.of_partner(partner) += points;
-        Ok(())
+    fn figure(&mut self, partner: Option<&str>, currency: &str, figure: Figure, points: Decimal) {
+        let tally = self.ov.tally(self.program, self.clock);
+        *figure.of_totals(tally.totals(currency)) += points;
+        *figure.of_partner(tally.partner(partner.unwrap_or(""), currency)) += points;
     }
 
     fn open_lot(&mut self, lot: &Lot) -> Result<(), StoreError> {
@@ -681,7 +705,7 @@ impl MemberFold<'_, '_> {
                 }
             }
             if let Some(f) = figure {
-                self.figure(d.partner_id.as_deref(), &d.currency, f, d.points)?;
+                self.figure(d.partner_id.as_deref(), &d.currency, f, d.points);
             }
         }
         Ok(())

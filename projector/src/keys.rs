@@ -40,6 +40,13 @@ pub fn member(program: &str, member: &str) -> Vec<u8> {
     key(b'm', &[program, member])
 }
 
+/// All member views of a program (prefix).
+pub fn members_of(program: &str) -> Vec<u8> {
+    let mut k = key(b'm', &[program]);
+    k.push(SEP);
+    k
+}
+
 /// One open lot.
 pub fn lot(program: &str, member: &str, currency: &str, lot_id: &str) -> Vec<u8> {
     key(b'l', &[program, member, currency, lot_id])
@@ -78,7 +85,58 @@ pub fn partner_of(program: &str, partner: &str) -> Vec<u8> {
     k
 }
 
+/// Every partner's figures of a program (prefix).
+pub fn partners_of(program: &str) -> Vec<u8> {
+    let mut k = key(b'p', &[program]);
+    k.push(SEP);
+    k
+}
+
 /// Program statistics.
 pub fn stats(program: &str) -> Vec<u8> {
     key(b's', &[program])
+}
+
+/// The stored event (its log payload) behind one history entry.
+pub fn payload(program: &str, member: &str, sequence: u64) -> Vec<u8> {
+    let mut k = payloads_of(program, member);
+    k.extend_from_slice(&sequence.to_be_bytes());
+    k
+}
+
+/// A member's stored events (prefix).
+pub fn payloads_of(program: &str, member: &str) -> Vec<u8> {
+    let mut k = key(b'e', &[program, member]);
+    k.push(SEP);
+    k
+}
+
+/// A member's view and open lots after event `sequence`.
+pub fn snapshot(program: &str, member: &str, sequence: u64) -> Vec<u8> {
+    let mut k = snapshots_of(program, member);
+    k.extend_from_slice(&sequence.to_be_bytes());
+    k
+}
+
+/// A member's snapshots (prefix).
+pub fn snapshots_of(program: &str, member: &str) -> Vec<u8> {
+    let mut k = key(b'v', &[program, member]);
+    k.push(SEP);
+    k
+}
+
+/// The tally of a program's events in one time bucket (`crate::tally`):
+/// level, then the bucket's start in microseconds, ordered as numbers.
+pub fn tally(program: &str, level: usize, start: i64) -> Vec<u8> {
+    let mut k = tallies_of(program, level);
+    k.extend_from_slice(&((start as u64) ^ (1 << 63)).to_be_bytes());
+    k
+}
+
+/// A program's tally buckets of one level (prefix).
+pub fn tallies_of(program: &str, level: usize) -> Vec<u8> {
+    let mut k = key(b't', &[program]);
+    k.push(SEP);
+    k.push(level as u8);
+    k
 }

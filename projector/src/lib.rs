@@ -8,6 +8,7 @@
 //! repeats are skipped. The projection uses only results recorded on the
 //! events, never the program's rules.
 
+pub mod as_of;
 pub mod fold;
 pub mod gate;
 pub mod keys;
@@ -15,7 +16,9 @@ pub mod overlay;
 pub mod read_model;
 pub mod rebuild;
 pub mod runner;
+pub mod source;
 pub mod store;
+pub mod tally;
 pub mod views;
 
 pub use runner::{apply_records, Projector};

@@ -3,13 +3,16 @@
 //! in a single WriteBatch with the consumed offsets.
 
 use crate::keys;
-use crate::store::{to_json, Store, StoreError};
+use crate::source::Source;
+use crate::store::{from_json, to_json, Store, StoreError};
+use crate::tally::{self, Tally};
 use crate::views::*;
 use ledger_core::sequence::OpenGroup;
+use ledger_core::Time;
 use rocksdb::WriteBatch;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Documents of one kind, keyed by their store key; `None` means deleted.
 struct Docs<T> {
@@ -23,12 +26,15 @@ impl<T: Serialize + DeserializeOwned> Docs<T> {
         }
     }
 
-    fn get(&mut self, store: &Store, key: Vec<u8>) -> Result<&mut Option<T>, StoreError> {
+    fn get(&mut self, source: &dyn Source, key: Vec<u8>) -> Result<&mut Option<T>, StoreError> {
         use std::collections::hash_map::Entry;
         match self.docs.entry(key) {
             Entry::Occupied(e) => Ok(e.into_mut()),
             Entry::Vacant(e) => {
-                let loaded = store.get_json(e.key())?;
+                let loaded = match source.get_raw(e.key())? {
+                    Some(bytes) => Some(from_json(e.key(), &bytes)?),
+                    None => None,
+                };
                 Ok(e.insert(loaded))
             }
         }
@@ -45,19 +51,24 @@ impl<T: Serialize + DeserializeOwned> Docs<T> {
 }
 
 pub struct Overlay<'s> {
-    store: &'s Store,
+    store: &'s dyn Source,
     members: Docs<MemberView>,
     lots: Docs<LotView>,
     partners: Docs<PartnerFigures>,
     stats: Docs<ProgramStats>,
     programs: Docs<ProgramView>,
     open: Docs<OpenGroup<HeldRecord>>,
-    history: Vec<(Vec<u8>, Vec<u8>)>,
+    buckets: Docs<Tally>,
+    /// The batch's tallies by program and business time (microseconds).
+    tallies: BTreeMap<(String, i64), Tally>,
+    /// Written as they are: history entries, stored events, snapshots.
+    puts: Vec<(Vec<u8>, Vec<u8>)>,
     applied: HashMap<u32, u64>,
+    snapshot_every: u64,
 }
 
 impl<'s> Overlay<'s> {
-    pub fn new(store: &'s Store) -> Self {
+    pub fn new(store: &'s dyn Source) -> Self {
         Overlay {
             store,
             members: Docs::new(),
@@ -66,9 +77,22 @@ impl<'s> Overlay<'s> {
             stats: Docs::new(),
             programs: Docs::new(),
             open: Docs::new(),
-            history: Vec::new(),
+            buckets: Docs::new(),
+            tallies: BTreeMap::new(),
+            puts: Vec::new(),
             applied: HashMap::new(),
+            snapshot_every: crate::fold::SNAPSHOT_EVERY,
         }
+    }
+
+    /// Keeps member snapshots every `events` events.
+    pub fn snapshotting(mut self, events: u64) -> Self {
+        self.snapshot_every = events.max(1);
+        self
+    }
+
+    pub fn snapshot_every(&self) -> u64 {
+        self.snapshot_every
     }
 
     pub fn member(
@@ -90,21 +114,40 @@ impl<'s> Overlay<'s> {
             .get(self.store, keys::lot(program, member, currency, lot_id))
     }
 
-    pub fn partner(
-        &mut self,
-        program: &str,
-        partner: &str,
-        currency: &str,
-    ) -> Result<&mut PartnerFigures, StoreError> {
-        let doc = self
-            .partners
-            .get(self.store, keys::partner(program, partner, currency))?;
-        Ok(doc.get_or_insert_with(PartnerFigures::default))
+    /// Where an event at business time `at` records what it changes in
+    /// its program's totals.
+    pub fn tally(&mut self, program: &str, at: Time) -> &mut Tally {
+        self.tallies
+            .entry((program.to_string(), at.timestamp_micros()))
+            .or_default()
     }
 
-    pub fn stats(&mut self, program: &str) -> Result<&mut ProgramStats, StoreError> {
-        let doc = self.stats.get(self.store, keys::stats(program))?;
-        Ok(doc.get_or_insert_with(ProgramStats::default))
+    /// What the batch's events changed in a program's totals so far.
+    pub fn pending_tally(&self, program: &str) -> Tally {
+        let mut sum = Tally::default();
+        for ((p, _), t) in &self.tallies {
+            if p == program {
+                sum.add(t);
+            }
+        }
+        sum
+    }
+
+    /// A member's open lots as the batch has them so far, by key order.
+    pub fn member_lots(&self, program: &str, member: &str) -> Result<Vec<LotView>, StoreError> {
+        let prefix = keys::lots_of(program, member);
+        let mut lots: BTreeMap<Vec<u8>, LotView> = BTreeMap::new();
+        for (k, v) in self.store.scan_prefix(&prefix)? {
+            if !self.lots.docs.contains_key(&k) {
+                lots.insert(k.clone(), from_json(&k, &v)?);
+            }
+        }
+        for (k, doc) in &self.lots.docs {
+            if let (true, Some(lot)) = (k.starts_with(&prefix), doc) {
+                lots.insert(k.clone(), lot.clone());
+            }
+        }
+        Ok(lots.into_values().collect())
     }
 
     pub fn program(&mut self, program: &str) -> Result<&mut Option<ProgramView>, StoreError> {
@@ -122,7 +165,12 @@ impl<'s> Overlay<'s> {
     }
 
     pub fn put_history(&mut self, key: Vec<u8>, entry: &LedgerEntry) {
-        self.history.push((key, to_json(entry)));
+        self.puts.push((key, to_json(entry)));
+    }
+
+    /// Stores a value as it is (an event's payload, a snapshot).
+    pub fn put_raw(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.puts.push((key, value));
     }
 
     /// Records that `offset` of `partition` was consumed.
@@ -131,8 +179,30 @@ impl<'s> Overlay<'s> {
         *next = (*next).max(offset + 1);
     }
 
+    /// Adds the batch's tallies to the live totals and to their buckets.
+    fn settle_tallies(&mut self) -> Result<(), StoreError> {
+        for ((program, micros), t) in std::mem::take(&mut self.tallies) {
+            let stats = self.stats.get(self.store, keys::stats(&program))?;
+            t.apply_to(stats.get_or_insert_with(ProgramStats::default));
+            for (partner, by_currency) in &t.partners {
+                for (currency, f) in by_currency {
+                    let key = keys::partner(&program, partner, currency);
+                    let doc = self.partners.get(self.store, key)?;
+                    tally::add_figures(doc.get_or_insert_with(PartnerFigures::default), f);
+                }
+            }
+            for level in 0..tally::LEVELS.len() {
+                let key = keys::tally(&program, level, tally::bucket_of(level, micros));
+                let doc = self.buckets.get(self.store, key)?;
+                doc.get_or_insert_with(Tally::default).add(&t);
+            }
+        }
+        Ok(())
+    }
+
     /// Writes everything, offsets included, in one atomic batch.
-    pub fn commit(self) -> Result<(), StoreError> {
+    pub fn commit(mut self, store: &Store) -> Result<(), StoreError> {
+        self.settle_tallies()?;
         let mut batch = WriteBatch::default();
         self.members.write_into(&mut batch);
         self.lots.write_into(&mut batch);
@@ -140,12 +210,13 @@ impl<'s> Overlay<'s> {
         self.stats.write_into(&mut batch);
         self.programs.write_into(&mut batch);
         self.open.write_into(&mut batch);
-        for (k, v) in self.history {
+        self.buckets.write_into(&mut batch);
+        for (k, v) in self.puts {
             batch.put(k, v);
         }
         for (p, next) in self.applied {
             batch.put(keys::applied(p), next.to_be_bytes());
         }
-        self.store.write(batch)
+        store.write(batch)
     }
 }

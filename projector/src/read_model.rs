@@ -1,16 +1,20 @@
 //! Typed reads of the read models, for the query service.
 
 use crate::keys;
-use crate::store::{Entry, Store, StoreError};
+use crate::store::{from_json, Entry, Store, StoreError};
 use crate::views::*;
+use ledger_core::codec::{from_envelope, meta_of, EnvelopeMeta};
+use ledger_core::Event;
+use loyalty_proto::{EventEnvelope, Message};
 use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
+/// Partner figures by partner, then currency.
+pub type PartnerBook = BTreeMap<String, BTreeMap<String, PartnerFigures>>;
 
 /// Decodes one stored document, naming its key on failure.
-fn decode<T: DeserializeOwned>((key, value): &Entry) -> Result<T, StoreError> {
-    serde_json::from_slice(value).map_err(|source| StoreError::Json {
-        key: String::from_utf8_lossy(key).into_owned(),
-        source,
-    })
+pub(crate) fn decode<T: DeserializeOwned>((key, value): &Entry) -> Result<T, StoreError> {
+    from_json(key, value)
 }
 
 pub fn program(store: &Store, program: &str) -> Result<Option<ProgramView>, StoreError> {
@@ -23,6 +27,24 @@ pub fn member(
     member: &str,
 ) -> Result<Option<MemberView>, StoreError> {
     store.get_json(&keys::member(program, member))
+}
+
+/// Ids of every member of a program, in order.
+pub fn member_ids(store: &Store, program: &str) -> Result<Vec<String>, StoreError> {
+    let prefix = keys::members_of(program);
+    let mut ids = Vec::new();
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let rows = store.scan(&prefix, after.as_deref(), 10_000)?;
+        let Some(last) = rows.last() else {
+            return Ok(ids);
+        };
+        after = Some(last.0.clone());
+        ids.extend(
+            rows.iter()
+                .map(|(k, _)| String::from_utf8_lossy(&k[prefix.len()..]).into_owned()),
+        );
+    }
 }
 
 /// All open lots of a member, by currency then lot id.
@@ -48,20 +70,39 @@ pub fn ledger(
     rows.iter().map(decode).collect()
 }
 
-/// A partner's figures per currency.
-pub fn partner(
+/// A member's stored event (as the log holds it), decoded.
+pub fn stored_event(
     store: &Store,
     program: &str,
-    partner: &str,
-) -> Result<Vec<(String, PartnerFigures)>, StoreError> {
-    let prefix = keys::partner_of(program, partner);
-    let rows = store.scan(&prefix, None, usize::MAX)?;
-    rows.iter()
-        .map(|row| {
-            let currency = String::from_utf8_lossy(&row.0[prefix.len()..]).into_owned();
-            Ok((currency, decode(row)?))
-        })
-        .collect()
+    member: &str,
+    sequence: u64,
+) -> Result<Option<(EnvelopeMeta, Event)>, StoreError> {
+    let Some(payload) = store.get_raw(&keys::payload(program, member, sequence))? else {
+        return Ok(None);
+    };
+    let undecodable = |message: String| {
+        StoreError::Inconsistent(format!(
+            "stored event {sequence} of {program}/{member}: {message}"
+        ))
+    };
+    let env = EventEnvelope::decode(payload.as_slice()).map_err(|e| undecodable(e.to_string()))?;
+    let meta = meta_of(&env).map_err(|e| undecodable(e.to_string()))?;
+    let event = from_envelope(&env).map_err(|e| undecodable(e.to_string()))?;
+    Ok(Some((meta, event)))
+}
+
+/// Figures of every partner ("" is the program itself) by currency.
+pub fn partners(store: &Store, program: &str) -> Result<PartnerBook, StoreError> {
+    let prefix = keys::partners_of(program);
+    let mut book = PartnerBook::new();
+    for row in store.scan(&prefix, None, usize::MAX)? {
+        let rest = String::from_utf8_lossy(&row.0[prefix.len()..]).into_owned();
+        let (partner, currency) = rest.split_once('\0').unwrap_or((rest.as_str(), ""));
+        book.entry(partner.to_string())
+            .or_default()
+            .insert(currency.to_string(), decode(&row)?);
+    }
+    Ok(book)
 }
 
 pub fn stats(store: &Store, program: &str) -> Result<Option<ProgramStats>, StoreError> {

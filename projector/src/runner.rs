@@ -21,7 +21,7 @@ pub const BATCH: usize = 8_192;
 /// Returns how many were applied (repeats are skipped).
 pub fn apply_records(store: &Store, records: &[StoredRecord]) -> Result<usize, StoreError> {
     let _span = debug_span!("projector_batch", events = records.len()).entered();
-    let mut ov = Overlay::new(store);
+    let mut ov = Overlay::new(store).snapshotting(store.snapshot_every());
     let mut applied = 0;
     for r in records {
         let env = decode(r.partition, r.offset, &r.payload)?;
@@ -34,6 +34,7 @@ pub fn apply_records(store: &Store, records: &[StoredRecord]) -> Result<usize, S
             let at = At {
                 partition: held.partition,
                 offset: held.offset,
+                payload: &held.payload,
                 digest: &digest(&held.payload),
             };
             fold_envelope(&mut ov, &env, at)?;
@@ -41,7 +42,7 @@ pub fn apply_records(store: &Store, records: &[StoredRecord]) -> Result<usize, S
         }
         ov.consumed(r.partition, r.offset);
     }
-    ov.commit()?;
+    ov.commit(store)?;
     Ok(applied)
 }
 
@@ -51,6 +52,13 @@ fn decode(partition: u32, offset: u64, payload: &[u8]) -> Result<EventEnvelope, 
         offset,
         message: e.to_string(),
     })
+}
+
+/// Folds one stored event known to be its account's next (a point-in-time
+/// view folds a member's stored events this way).
+pub fn fold_stored(ov: &mut Overlay, at: At<'_>) -> Result<(), StoreError> {
+    let env = decode(at.partition, at.offset, at.payload)?;
+    fold_envelope(ov, &env, at)
 }
 
 /// Folds one admitted event.

@@ -24,6 +24,8 @@ pub enum StoreError {
     },
     #[error("projector task failed: {0}")]
     Task(String),
+    #[error("read models inconsistent: {0}")]
+    Inconsistent(String),
 }
 
 /// A key and its value, as stored.
@@ -34,6 +36,7 @@ pub type RawEntry = (Box<[u8]>, Box<[u8]>);
 pub struct Store {
     db: DB,
     path: PathBuf,
+    snapshot_every: u64,
 }
 
 impl Store {
@@ -46,6 +49,7 @@ impl Store {
         Ok(Store {
             db: DB::open(&opts, path)?,
             path: path.to_path_buf(),
+            snapshot_every: crate::fold::SNAPSHOT_EVERY,
         })
     }
 
@@ -58,6 +62,7 @@ impl Store {
         Ok(Store {
             db: DB::open_as_secondary(&opts, primary, secondary)?,
             path: primary.to_path_buf(),
+            snapshot_every: crate::fold::SNAPSHOT_EVERY,
         })
     }
 
@@ -84,6 +89,18 @@ impl Store {
         Ok(out)
     }
 
+    /// A member's view and lots are kept after every this many of its
+    /// events (see [`crate::as_of`]).
+    pub fn snapshot_every(&self) -> u64 {
+        self.snapshot_every
+    }
+
+    /// Changes how often member snapshots are kept (tests use small values
+    /// so short histories cross several).
+    pub fn set_snapshot_every(&mut self, events: u64) {
+        self.snapshot_every = events.max(1);
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -103,15 +120,39 @@ impl Store {
 
     pub fn get_json<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StoreError> {
         match self.db.get_pinned(key)? {
-            Some(bytes) => {
-                serde_json::from_slice(&bytes)
-                    .map(Some)
-                    .map_err(|source| StoreError::Json {
-                        key: String::from_utf8_lossy(key).into_owned(),
-                        source,
-                    })
-            }
+            Some(bytes) => from_json(key, &bytes).map(Some),
             None => Ok(None),
+        }
+    }
+
+    /// Entries with keys in `[from, to)`, in key order.
+    pub fn range(&self, from: &[u8], to: &[u8]) -> Result<Vec<Entry>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator(IteratorMode::From(from, Direction::Forward))
+        {
+            let (k, v) = item?;
+            if &*k >= to {
+                break;
+            }
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// The last entry under `prefix` whose key is at most `key`.
+    pub fn last_at_or_before(
+        &self,
+        prefix: &[u8],
+        key: &[u8],
+    ) -> Result<Option<Entry>, StoreError> {
+        let mut it = self
+            .db
+            .iterator(IteratorMode::From(key, Direction::Reverse));
+        match it.next().transpose()? {
+            Some((k, v)) if k.starts_with(prefix) => Ok(Some((k.to_vec(), v.to_vec()))),
+            _ => Ok(None),
         }
     }
 
@@ -160,6 +201,14 @@ impl Store {
             .iterator(IteratorMode::Start)
             .map(|r| r.map_err(StoreError::from))
     }
+}
+
+/// Decodes a stored document, naming its key on failure.
+pub fn from_json<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Json {
+        key: String::from_utf8_lossy(key).into_owned(),
+        source,
+    })
 }
 
 /// Serializes a read-model document (our own types; cannot fail).

@@ -37,6 +37,10 @@ pub struct MemberView {
     /// chain (`ledger_core::chain`).
     #[serde(default)]
     pub chain_head: String,
+    /// The account's business clock: the latest business time of its
+    /// events so far (a backdated event does not move it back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<Time>,
     pub balances: BTreeMap<String, BalanceView>,
     /// Badges by id: the latest award of each.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -132,14 +136,39 @@ pub struct LedgerEntry {
     pub event_type: String,
     pub transaction_id: String,
     pub occurred_at: Time,
+    /// The command's group of events this one belongs to (first and last
+    /// sequence): a group takes effect whole, so a cut never splits one.
+    #[serde(default)]
+    pub group_first: u64,
+    #[serde(default)]
+    pub group_last: u64,
+    /// The account's business clock after the event (see [`MemberView::clock`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<Time>,
     pub recorded_at: Time,
     pub program_version: u32,
     /// Signed change of the available balance per currency.
     pub movements: BTreeMap<String, Decimal>,
     /// Available balance per currency after the event.
     pub balances: BTreeMap<String, Decimal>,
-    /// The event's recorded facts: lots, rules, reasons.
+    /// Currencies and partners the event concerns (`ledger_core::trail`),
+    /// for history filters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub currencies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partners: Vec<String>,
+    /// The event's recorded facts: lots, rules, reasons. Not stored: read
+    /// from the stored event (key `e`) when served.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub detail: serde_json::Value,
+}
+
+/// A member's view and open lots after one of its events (every
+/// [`crate::fold::SNAPSHOT_EVERY`] events): where a point-in-time view starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberSnapshot {
+    pub view: MemberView,
+    pub lots: Vec<LotView>,
 }
 
 /// A partner's points in one currency.

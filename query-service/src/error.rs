@@ -20,6 +20,8 @@ pub enum QueryError {
     PositionNotReached(String),
     #[error("read model store: {0}")]
     Store(#[from] StoreError),
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 impl QueryError {
@@ -55,6 +57,10 @@ impl IntoResponse for QueryError {
             QueryError::NotFound { code, .. } => (StatusCode::NOT_FOUND, *code),
             QueryError::PositionNotReached(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "position_not_reached")
+            }
+            QueryError::Internal(e) => {
+                tracing::error!(error = %e, "query failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
             QueryError::Store(e) => {
                 tracing::error!(error = %e, "read model store failed");

@@ -4,7 +4,10 @@
 
 pub mod consistency;
 pub mod error;
+pub mod history;
+pub mod liability;
 pub mod member;
+pub mod point;
 pub mod routes;
 
 pub use consistency::Applied;

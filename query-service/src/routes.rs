@@ -2,12 +2,16 @@
 
 use crate::consistency::Applied;
 use crate::error::QueryError;
+use crate::history::{self, HistoryQuery};
+use crate::liability;
 use crate::member::{expiring_dates, member_json};
+use crate::point;
 use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use ledger_core::program::CurrencyKind;
-use ledger_core::Decimal;
+use projector::as_of;
 use projector::read_model;
 use projector::Store;
 use serde::Deserialize;
@@ -27,11 +31,13 @@ pub struct Consistency {
     pub min_position: Option<String>,
 }
 
+/// A read as of a past point (`as_of`, or `as_of_position` where a view
+/// takes one), after the consistency token.
 #[derive(Deserialize)]
-pub struct Page {
+pub struct PointInTime {
     pub min_position: Option<String>,
-    pub limit: Option<usize>,
-    pub cursor: Option<String>,
+    pub as_of: Option<String>,
+    pub as_of_position: Option<String>,
 }
 
 pub fn router(store: Arc<Store>, applied: Applied) -> Router {
@@ -49,8 +55,9 @@ pub fn router(store: Arc<Store>, applied: Applied) -> Router {
         )
         .route(
             "/v1/programs/{program}/partners/{partner}/liability",
-            get(liability),
+            get(partner_liability),
         )
+        .route("/v1/programs/{program}/liability", get(program_liability))
         .route("/v1/programs/{program}/stats", get(stats))
         .route("/v1/programs/{program}/promotions", get(promotions))
         .with_state(QueryState { store, applied })
@@ -115,14 +122,37 @@ async fn promotions(
 async fn member(
     State(s): State<QueryState>,
     Path((p, m)): Path<(String, String)>,
-    Query(c): Query<Consistency>,
+    Query(q): Query<PointInTime>,
 ) -> Reply {
-    s.applied.wait_for(c.min_position.as_deref()).await?;
+    s.applied.wait_for(q.min_position.as_deref()).await?;
+    let cut = point::cut(q.as_of.as_deref(), q.as_of_position.as_deref())?;
     read(move || {
-        let view =
-            read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
-        let lots = read_model::lots(&s.store, &p, &m)?;
-        Ok(Json(member_json(&view, &lots)))
+        let Some(cut) = cut else {
+            let view =
+                read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
+            let lots = read_model::lots(&s.store, &p, &m)?;
+            return Ok(Json(member_json(&view, &lots)));
+        };
+        let (view, lots) = match as_of::member(&s.store, &p, &m, &cut)? {
+            Some(found) => found,
+            None => {
+                return Err(match missing(&s.store, &p, &m) {
+                    QueryError::NotFound { code, .. } if code == "member_not_found" => {
+                        QueryError::NotFound {
+                            code,
+                            what: "member",
+                            id: format!("{m} (at that point)"),
+                        }
+                    }
+                    other => other,
+                })
+            }
+        };
+        let mut body = member_json(&view, &lots);
+        body["lots"] = json!(lots);
+        body["as_of"] = json!(q.as_of);
+        body["as_of_position"] = json!(q.as_of_position);
+        Ok(Json(body))
     })
     .await
 }
@@ -135,32 +165,26 @@ fn missing(store: &Store, program: &str, member: &str) -> QueryError {
     }
 }
 
-const MAX_PAGE: usize = 1000;
-
 async fn ledger(
     State(s): State<QueryState>,
     Path((p, m)): Path<(String, String)>,
-    Query(q): Query<Page>,
+    Query(q): Query<HistoryQuery>,
 ) -> Reply {
     s.applied.wait_for(q.min_position.as_deref()).await?;
     let limit = q.limit.unwrap_or(100);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(QueryError::Invalid(format!("limit must be 1-{MAX_PAGE}")));
+    if limit == 0 || limit > history::MAX_PAGE {
+        return Err(QueryError::Invalid(format!(
+            "limit must be 1-{}",
+            history::MAX_PAGE
+        )));
     }
-    let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(
-            c.parse::<u64>()
-                .map_err(|_| QueryError::Invalid("cursor is not one this API returned".into()))?,
-        ),
-        None => None,
-    };
+    let after = history::parse_cursor(q.cursor.as_deref())?;
+    let filter = history::Filter::parse(&q)?;
     read(move || {
         read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
-        let entries = read_model::ledger(&s.store, &p, &m, after, limit)?;
-        let next = (entries.len() == limit)
-            .then(|| entries.last().map(|e| e.sequence.to_string()))
-            .flatten();
-        Ok(Json(json!({"entries": entries, "next_cursor": next})))
+        Ok(Json(history::page(
+            &s.store, &p, &m, &filter, after, limit,
+        )?))
     })
     .await
 }
@@ -210,71 +234,76 @@ async fn expiring(
     .await
 }
 
-async fn liability(
+async fn partner_liability(
     State(s): State<QueryState>,
     Path((p, partner)): Path<(String, String)>,
-    Query(c): Query<Consistency>,
+    Query(q): Query<PointInTime>,
 ) -> Reply {
-    s.applied.wait_for(c.min_position.as_deref()).await?;
+    s.applied.wait_for(q.min_position.as_deref()).await?;
+    let at = point::time(q.as_of.as_deref())?;
     read(move || {
         let program = read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p))?;
-        let def = program
-            .definition
-            .partner(&partner)
-            .ok_or_else(|| QueryError::partner(&partner))?;
-        let cost = def.cost_per_point;
-        // Qualifying points are not a liability: only spendable currencies count.
-        let figures: Vec<_> = read_model::partner(&s.store, &p, &partner)?
-            .into_iter()
-            .filter(|(currency, _)| {
-                program
-                    .definition
-                    .currency(currency)
-                    .is_some_and(|c| c.kind == CurrencyKind::NonQualifying)
-            })
-            .collect();
-        let mut sum = projector::views::PartnerFigures::default();
-        let mut by_currency = serde_json::Map::new();
-        for (currency, f) in &figures {
-            sum.issued += f.issued;
-            sum.redeemed += f.redeemed;
-            sum.expired += f.expired;
-            sum.cancelled += f.cancelled;
-            by_currency.insert(currency.clone(), figures_json(f, cost));
-        }
-        let mut body = figures_json(&sum, cost);
-        body["partner_id"] = json!(partner);
-        body["cost_per_point"] = json!(cost.normalize());
-        body["money_currency"] = json!(program.definition.money_currency);
-        body["currencies"] = Value::Object(by_currency);
+        let l = liability::one(&s.store, &program, &partner, at)?;
+        let mut body = l.json(&program.definition.money_currency);
+        body["as_of"] = json!(at.map(|t| ledger_core::time::format(&t)));
         Ok(Json(body))
     })
     .await
 }
 
-fn figures_json(f: &projector::views::PartnerFigures, cost: Decimal) -> Value {
-    json!({
-        "issued": f.issued.normalize(),
-        "redeemed": f.redeemed.normalize(),
-        "expired": f.expired.normalize(),
-        "cancelled": f.cancelled.normalize(),
-        "outstanding": f.outstanding().normalize(),
-        "liability_amount": (f.outstanding() * cost).normalize(),
+/// Every partner's liability and the total, as JSON or (`Accept: text/csv`) CSV.
+async fn program_liability(
+    State(s): State<QueryState>,
+    Path(p): Path<String>,
+    Query(q): Query<PointInTime>,
+    headers: HeaderMap,
+) -> Result<Response, QueryError> {
+    s.applied.wait_for(q.min_position.as_deref()).await?;
+    let at = point::time(q.as_of.as_deref())?;
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"));
+    read(move || {
+        let program = read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p))?;
+        let partners = liability::all(&s.store, &program, at)?;
+        if wants_csv {
+            let body = liability::program_csv(&program, &partners)?;
+            return Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response());
+        }
+        Ok(Json(liability::program_json(&program, at, &partners)).into_response())
     })
+    .await
 }
 
 async fn stats(
     State(s): State<QueryState>,
     Path(p): Path<String>,
-    Query(c): Query<Consistency>,
+    Query(q): Query<PointInTime>,
 ) -> Reply {
-    s.applied.wait_for(c.min_position.as_deref()).await?;
+    s.applied.wait_for(q.min_position.as_deref()).await?;
+    let at = point::time(q.as_of.as_deref())?;
     read(move || {
         let program = read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p))?;
-        let stats = read_model::stats(&s.store, &p)?.unwrap_or_default();
+        let (stats, version) = match at {
+            Some(t) => (
+                as_of::totals(&s.store, &p, t)?.stats(),
+                program
+                    .versions
+                    .iter()
+                    .filter(|v| v.defined_at <= t)
+                    .map(|v| v.version)
+                    .next_back(),
+            ),
+            None => (
+                read_model::stats(&s.store, &p)?.unwrap_or_default(),
+                Some(program.version),
+            ),
+        };
         Ok(Json(json!({
             "program_id": p,
-            "program_version": program.version,
+            "as_of": at.map(|t| ledger_core::time::format(&t)),
+            "program_version": version,
             "members": stats.members,
             "members_by_tier": stats.members_by_tier,
             "members_by_status": stats.members_by_status,

@@ -4,6 +4,7 @@
 
 pub mod containers;
 pub mod cross_account;
+pub mod ledger_run;
 pub mod scenario;
 
 use serde_json::Value;

@@ -1,0 +1,367 @@
+//! Auditors and finance against a real `loyalty serve`: member views as of
+//! a time and a log position, statistics and liability as of a date (JSON
+//! and CSV), the ledger's filters, cursor and why; then the CLIs on the
+//! data directory: `loyalty audit member`, `loyalty reconcile` (passing, and
+//! failing on a figure altered in the read models) and `loyalty export` to
+//! JSON lines and Parquet.
+
+mod common;
+
+use common::{loyalty, Api, Server};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use serde_json::{json, Value};
+use std::path::Path;
+
+const P: &str = "/v1/programs/fx";
+
+async fn command(api: &Api, path: &str, body: Value) -> Value {
+    let (s, b) = api.post(&format!("{P}{path}"), body).await;
+    assert_eq!(s, 201, "{path}: {b}");
+    b
+}
+
+/// A decimal served as a string (or a number).
+fn dec(v: &Value) -> rust_decimal::Decimal {
+    v.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string())
+        .parse()
+        .unwrap_or_else(|e| panic!("{v} is not a decimal: {e}"))
+}
+
+fn points(body: &Value) -> String {
+    body["balances"]["POINTS"]["available"].to_string()
+}
+
+fn run(args: &[&str]) -> (bool, String) {
+    let out = loyalty()
+        .args(args)
+        .env_remove("LOYALTY_KAFKA_BROKERS")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("loyalty runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auditors_and_finance_read_the_ledger_as_of_any_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data).await;
+    let api = Api::new(&server.base);
+    let program: Value = serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
+    let (s, b) = api.put(P, program).await;
+    assert_eq!(s, 200, "{b}");
+    for m in ["ada", "bob"] {
+        command(&api, "/members", json!({"member_id": m, "member_type": "individual", "enrolled_at": "2026-01-01T00:00:00Z"})).await;
+    }
+    let jan = command(
+        &api,
+        "/members/ada/accruals",
+        json!({"transaction_id": "a-jan", "occurred_at": "2026-01-10T10:00:00Z", "amount": "100"}),
+    )
+    .await;
+    command(&api, "/members/bob/accruals", json!({"transaction_id": "b-jan", "occurred_at": "2026-01-15T10:00:00Z", "points": {"POINTS": "300"}, "partner_id": "hotel"})).await;
+    let feb = command(&api, "/members/ada/accruals", json!({"transaction_id": "a-feb", "occurred_at": "2026-02-10T10:00:00Z", "points": {"POINTS": "500"}, "partner_id": "hotel"})).await;
+    let mar = command(&api, "/members/ada/redemptions", json!({"transaction_id": "a-mar", "occurred_at": "2026-03-10T10:00:00Z", "currency": "POINTS", "points": "200"})).await;
+    let token = mar["position"].as_str().unwrap().to_string();
+    let member = |query: &str| format!("{P}/members/ada?min_position={token}&{query}");
+
+    // A member as of a time: the balances after the last event by then.
+    let (s, now) = api.get(&member("")).await;
+    assert_eq!(s, 200, "{now}");
+    assert_eq!(points(&now), points(&mar));
+    for (as_of, after) in [
+        ("2026-01-31", &jan),
+        ("2026-02-10T10:00:00Z", &feb),
+        ("2026-03-31", &mar),
+    ] {
+        let (s, b) = api.get(&member(&format!("as_of={as_of}"))).await;
+        assert_eq!(s, 200, "{b}");
+        assert_eq!(points(&b), points(after), "as of {as_of}: {b}");
+        assert_eq!(b["as_of"], json!(as_of));
+    }
+    let (_, jan_view) = api.get(&member("as_of=2026-01-31")).await;
+    let points_lots = |lots: &Value| {
+        lots.as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["currency"] == "POINTS")
+            .count()
+    };
+    assert_eq!(
+        points_lots(&jan_view["lots"]),
+        1,
+        "one open lot in January: {jan_view}"
+    );
+    // ... and as of a log position (the January accrual's).
+    let jan_position = jan["position"].as_str().unwrap();
+    let (s, b) = api
+        .get(&member(&format!("as_of_position={jan_position}")))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(points(&b), points(&jan));
+    // Before enrolment there is no member; bad parameters are 400s.
+    let (s, b) = api.get(&member("as_of=2025-12-31")).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (404, Some("member_not_found")),
+        "{b}"
+    );
+    for bad in [
+        "as_of=last-week",
+        "as_of_position=zero",
+        "as_of=2026-01-31&as_of_position=0:1",
+    ] {
+        let (s, b) = api.get(&member(bad)).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{bad}: {b}"
+        );
+    }
+
+    // Statistics and liability as of the end of January.
+    let (s, stats) = api.get(&format!("{P}/stats?as_of=2026-01-31")).await;
+    assert_eq!(s, 200, "{stats}");
+    assert_eq!(stats["members"], json!(2));
+    let (_, hotel) = api
+        .get(&format!("{P}/partners/hotel/liability?as_of=2026-01-31"))
+        .await;
+    assert_eq!(hotel["issued"], json!("300"), "{hotel}");
+    let (_, hotel) = api.get(&format!("{P}/partners/hotel/liability")).await;
+    assert_eq!(hotel["issued"], json!("800"), "{hotel}");
+    let (s, all) = api.get(&format!("{P}/liability?as_of=2026-03-31")).await;
+    assert_eq!(s, 200, "{all}");
+    let ids: Vec<&Value> = all["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["partner_id"])
+        .collect();
+    assert_eq!(
+        ids,
+        [&Value::Null, &json!("hotel")],
+        "the program's own points and the hotel: {all}"
+    );
+    let (_, bob) = api.get(&format!("{P}/members/bob")).await;
+    let balances: rust_decimal::Decimal = [&mar, &bob]
+        .iter()
+        .map(|b| dec(&b["balances"]["POINTS"]["available"]))
+        .sum();
+    let outstanding = dec(&all["total"]["outstanding"]);
+    assert_eq!(
+        outstanding, balances,
+        "total outstanding = member balances: {all}"
+    );
+    let csv = api
+        .http
+        .get(format!("{}{P}/liability?as_of=2026-01-31", server.base))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = csv.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "partner_id,currency,issued,redeemed,expired,cancelled,outstanding,cost_per_point,liability_amount,money_currency");
+    assert!(
+        lines.contains(&"hotel,POINTS,300,0,0,0,300,0.005,1.5,EUR"),
+        "{csv}"
+    );
+
+    // The ledger: filters, a stable cursor, and the why of every entry.
+    let ledger = |query: &str| format!("{P}/members/ada/ledger?{query}");
+    let (_, full) = api.get(&ledger("limit=100")).await;
+    let all_entries = full["entries"].as_array().unwrap().clone();
+    assert_eq!(
+        all_entries.len(),
+        4,
+        "enrolment, two accruals, a redemption: {full}"
+    );
+    let mut walked = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (s, page) = api.get(&ledger(&format!("limit=1&cursor={cursor}"))).await;
+        assert_eq!(s, 200, "{page}");
+        walked.extend(
+            page["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["sequence"].clone()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => break,
+        }
+    }
+    let sequences: Vec<Value> = all_entries.iter().map(|e| e["sequence"].clone()).collect();
+    assert_eq!(
+        walked, sequences,
+        "pages of one walk the whole history once"
+    );
+    let (_, accruals) = api.get(&ledger("event_type=PointsAccrued")).await;
+    assert_eq!(
+        accruals["entries"].as_array().unwrap().len(),
+        2,
+        "{accruals}"
+    );
+    let (_, hotel_only) = api.get(&ledger("partner=hotel")).await;
+    let hotel_entries = hotel_only["entries"].as_array().unwrap();
+    assert_eq!(
+        hotel_entries.len(),
+        2,
+        "the hotel accrual and the redemption from its lot: {hotel_only}"
+    );
+    let (_, february) = api.get(&ledger("from=2026-02-01&to=2026-02-28")).await;
+    assert_eq!(
+        february["entries"].as_array().unwrap().len(),
+        1,
+        "{february}"
+    );
+    let jan_entry = &all_entries[1];
+    assert_eq!(
+        jan_entry["why"]["journal"]["transaction_id"],
+        json!("a-jan")
+    );
+    assert!(
+        !jan_entry["why"]["rules"].as_array().unwrap().is_empty(),
+        "{jan_entry}"
+    );
+    assert_eq!(
+        points_lots(&jan_entry["why"]["lots_opened"]),
+        1,
+        "{jan_entry}"
+    );
+    let redemption = &all_entries[3];
+    assert!(
+        !redemption["why"]["lots_debited"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{redemption}"
+    );
+    assert_eq!(redemption["detail"]["points"], json!("200"), "{redemption}");
+    let (s, b) = api.get(&ledger("from=someday")).await;
+    assert_eq!(s, 400, "{b}");
+
+    // The audit table, from the CLI.
+    let (ok, out) = run(&["audit", "member", "fx", "ada", "--url", &server.base]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("PointsRedeemed") && out.contains("a-feb") && out.contains("4 entries"),
+        "{out}"
+    );
+    server.stop();
+
+    // Reconciliation, now and as of January.
+    let dir_arg = data.to_str().unwrap();
+    let (ok, out) = run(&["reconcile", "fx", "--data-dir", dir_arg]);
+    assert!(ok, "{out}");
+    assert!(out.contains("reconciled"), "{out}");
+    let (ok, out) = run(&[
+        "reconcile",
+        "fx",
+        "--data-dir",
+        dir_arg,
+        "--as-of",
+        "2026-01-31",
+    ]);
+    assert!(ok, "{out}");
+
+    // Exports.
+    let jsonl = dir.path().join("events.jsonl");
+    let (ok, out) = run(&[
+        "export",
+        "--data-dir",
+        dir_arg,
+        "--format",
+        "jsonl",
+        "--output",
+        jsonl.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    let rows: Vec<Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let fx = rows.iter().filter(|r| r["program_id"] == "fx").count();
+    assert_eq!(fx, 1 + 2 + 4, "the program, two enrolments, four commands");
+    assert!(rows
+        .iter()
+        .any(|r| r["transaction_id"] == "a-mar" && r["body"]["points"] == json!("200")));
+    let (ok, out) = run(&[
+        "export",
+        "--data-dir",
+        dir_arg,
+        "--format",
+        "jsonl",
+        "--from",
+        "2026-02-01",
+        "--to",
+        "2026-02-28",
+        "--output",
+        jsonl.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    assert_eq!(std::fs::read_to_string(&jsonl).unwrap().lines().count(), 1);
+    let parquet_file = dir.path().join("events.parquet");
+    let (ok, out) = run(&[
+        "export",
+        "--data-dir",
+        dir_arg,
+        "--format",
+        "parquet",
+        "--output",
+        parquet_file.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    let reader = SerializedFileReader::new(std::fs::File::open(&parquet_file).unwrap()).unwrap();
+    assert_eq!(
+        reader.metadata().file_metadata().num_rows(),
+        rows.len() as i64
+    );
+    let columns: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    assert!(
+        columns.starts_with(&[
+            "partition".to_string(),
+            "offset".to_string(),
+            "event_id".to_string()
+        ]),
+        "{columns:?}"
+    );
+
+    // A figure altered in the read models does not reconcile.
+    alter_hotel_figures(&data.join("readmodels"));
+    let (ok, out) = run(&["reconcile", "fx", "--data-dir", dir_arg]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("MISMATCH partner hotel POINTS"), "{out}");
+}
+
+/// Adds 1,000 issued points to the hotel's live figures behind the ledger's back.
+fn alter_hotel_figures(models: &Path) {
+    let store = projector::Store::open(models).unwrap();
+    let key = projector::keys::partner("fx", "hotel", "POINTS");
+    let mut figures: projector::views::PartnerFigures = store.get_json(&key).unwrap().unwrap();
+    figures.issued += rust_decimal::Decimal::from(1000);
+    let mut batch = rocksdb::WriteBatch::default();
+    batch.put(&key, serde_json::to_vec(&figures).unwrap());
+    store.write(batch).unwrap();
+}
