@@ -20,11 +20,14 @@ use ledger_core::{Decimal, EventBody, Time};
 use projector::as_of::{self, Cut};
 use projector::read_model::{self, PartnerBook};
 use projector::tally::Tally;
-use projector::views::{MemberView, PartnerFigures};
+use projector::views::PartnerFigures;
 use projector::Store;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// Transfers in flight listed at most with a mismatch.
+const SHOWN: usize = 20;
 
 #[derive(clap::Args)]
 pub struct ReconcileArgs {
@@ -84,6 +87,11 @@ fn reconcile(store: &Store, program: &str, at: Option<Time>) -> anyhow::Result<(
     for m in &mismatches {
         println!("  MISMATCH {m}");
     }
+    if !mismatches.is_empty() {
+        for f in side.flying.iter().take(SHOWN) {
+            println!("  in flight: {f}");
+        }
+    }
     anyhow::ensure!(
         mismatches.is_empty(),
         "{} mismatches: the liability does not reconcile",
@@ -101,6 +109,8 @@ struct MemberSide {
     balances: BTreeMap<String, Decimal>,
     /// Points sent and not yet received, per currency.
     in_flight: BTreeMap<String, Decimal>,
+    /// The transfers behind them: "transfer id: points currency".
+    flying: Vec<String>,
 }
 
 fn member_side(store: &Store, program: &str, cut: Option<Cut>) -> anyhow::Result<MemberSide> {
@@ -117,8 +127,9 @@ fn member_side(store: &Store, program: &str, cut: Option<Cut>) -> anyhow::Result
         replayed: Tally::default(),
         balances: BTreeMap::new(),
         in_flight: BTreeMap::new(),
+        flying: Vec::new(),
     };
-    let mut sent = Vec::new();
+    let mut transfers = Transfers::default();
     for id in &ids {
         let r = as_of::replay(store, program, id, cut.as_ref())?;
         side.replayed.add(&r.tally);
@@ -127,78 +138,98 @@ fn member_side(store: &Store, program: &str, cut: Option<Cut>) -> anyhow::Result
             for (currency, b) in &view.balances {
                 *side.balances.entry(currency.clone()).or_default() += b.available;
             }
-            sent.extend(in_flight(view));
+            transfers.follow(store, program, id, view.sequence)?;
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
-    for (to_member, transfer_id, currency, points) in sent {
-        if !received(store, program, &to_member, &transfer_id, cut.as_ref())? {
+    for (transfer_id, (currency, points)) in transfers.open {
+        if !points.is_zero() {
+            side.flying
+                .push(format!("{transfer_id}: {} {currency}", points.normalize()));
             *side.in_flight.entry(currency).or_default() += points;
         }
     }
     Ok(side)
 }
 
-/// Transfers the member sent that its view still holds as in flight:
-/// (receiver, transfer id, currency, points).
-fn in_flight(view: &MemberView) -> Vec<(String, String, String, Decimal)> {
-    view.transfers_in_flight
-        .iter()
-        .map(|(id, t)| {
-            (
-                t.to_member.clone(),
-                id.clone(),
-                t.currency.clone(),
-                t.points,
-            )
-        })
-        .collect()
+/// Points between accounts: per transfer, what left the sender less what
+/// arrived at the receiver or came back, over the events each account's
+/// cut includes. Accounts are cut separately (a receiver may be cut before
+/// a receipt its sender's cut already shows settled, or the other way
+/// round), so this is summed over both sides rather than read off the
+/// sender's view.
+#[derive(Default)]
+struct Transfers {
+    open: BTreeMap<String, (String, Decimal)>,
 }
 
-/// Whether the receiver's events (up to the cut) took the transfer in or
-/// refused it: then its points are in the receiver's balance or on their
-/// way back, no longer in flight.
-fn received(
-    store: &Store,
-    program: &str,
-    member: &str,
-    transfer_id: &str,
-    cut: Option<&Cut>,
-) -> anyhow::Result<bool> {
-    let mut after = None;
-    loop {
-        let page = read_model::ledger(store, program, member, after, 1000)?;
-        let Some(last) = page.last() else {
-            return Ok(false);
-        };
-        after = Some(last.sequence);
-        for e in &page {
-            if cut.is_some_and(|c| !c.includes(e)) {
-                return Ok(false);
-            }
-            if !matches!(
-                e.event_type.as_str(),
-                "PointsTransferredIn" | "TransferRefused"
-            ) {
-                continue;
-            }
-            let Some((_, event)) = read_model::stored_event(store, program, member, e.sequence)?
-            else {
-                continue;
+impl Transfers {
+    /// Takes in the member's transfer events up to its event `last`.
+    fn follow(
+        &mut self,
+        store: &Store,
+        program: &str,
+        member: &str,
+        last: u64,
+    ) -> anyhow::Result<()> {
+        let mut after = None;
+        while after.is_none_or(|a| a < last) {
+            let page = read_model::ledger(store, program, member, after, 1000)?;
+            let Some(end) = page.last() else {
+                break;
             };
-            if let EventBody::PointsTransferredIn {
-                transfer_id: id, ..
-            }
-            | EventBody::TransferRefused {
-                transfer_id: id, ..
-            } = &event.body
-            {
-                if id == transfer_id {
-                    return Ok(true);
+            after = Some(end.sequence);
+            for e in page.iter().filter(|e| e.sequence <= last) {
+                if !matches!(
+                    e.event_type.as_str(),
+                    "PointsTransferredOut" | "PointsTransferredIn" | "TransferSettled"
+                ) {
+                    continue;
+                }
+                if let Some((_, event)) =
+                    read_model::stored_event(store, program, member, e.sequence)?
+                {
+                    self.take(&event.body);
                 }
             }
         }
+        Ok(())
+    }
+
+    fn take(&mut self, body: &EventBody) {
+        let (id, currency, change) = match body {
+            EventBody::PointsTransferredOut {
+                transfer_id,
+                currency,
+                points,
+                ..
+            } => (transfer_id, currency, *points),
+            EventBody::PointsTransferredIn {
+                transfer_id,
+                currency,
+                points,
+                ..
+            } => (transfer_id, currency, -*points),
+            EventBody::TransferSettled {
+                transfer_id,
+                currency,
+                returned: true,
+                arrears_settled,
+                lots_restored,
+                ..
+            } => (
+                transfer_id,
+                currency,
+                -(ledger_core::lots::total_of(lots_restored) + *arrears_settled),
+            ),
+            _ => return,
+        };
+        let slot = self
+            .open
+            .entry(id.clone())
+            .or_insert_with(|| (currency.clone(), Decimal::ZERO));
+        slot.1 += change;
     }
 }
 

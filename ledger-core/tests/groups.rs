@@ -69,6 +69,11 @@ fn members_join_and_the_roster_confirms_them() {
             "GroupMemberConfirmed"
         ]
     );
+    // Confirmed at the business time of the addition it answers.
+    let added = l.last_event("smiths", "GroupMemberAdded").occurred_at;
+    let confirmed = l.last_event("smiths", "GroupMemberConfirmed").occurred_at;
+    assert_eq!(confirmed, added);
+    assert_ne!(confirmed, l.now);
     assert!(unfinished(l.member("smiths")).is_empty());
 }
 

@@ -73,6 +73,12 @@ fn a_transfer_moves_lots_with_their_expiry_and_partner() {
         unreachable!()
     };
     assert!(!returned);
+    // Settled at the transfer's business time, not when the answer came.
+    assert_eq!(
+        l.last_event("ann", "TransferSettled").occurred_at,
+        t(2026, 5, 1)
+    );
+    assert_ne!(l.now, t(2026, 5, 1));
     assert!(l.member("ann").transfers_out.is_empty());
     assert_eq!(l.member("ann").books["POINTS"].transferred, dec("-250"));
     assert_eq!(l.member("bob").books["POINTS"].transferred, dec("250"));

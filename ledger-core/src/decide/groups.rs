@@ -57,17 +57,18 @@ pub(crate) fn remove_member(
 /// The member's confirmation of the terms added by `joined`: nothing when
 /// they were changed since or confirmed already (a repeated answer).
 pub(crate) fn confirm(ctx: &Context, joined: &str, member_id: &str) -> Vec<Event> {
-    let pending = ctx
+    let Some(entry) = ctx
         .member
         .roster
         .get(member_id)
-        .is_some_and(|e| e.added_by == joined && !e.confirmed);
-    if !pending {
+        .filter(|e| e.added_by == joined && !e.confirmed)
+    else {
         return Vec::new();
-    }
+    };
+    // At the business time of the addition it answers, like the join.
     vec![ctx.event(
         &confirmation_id(member_id, joined),
-        ctx.now,
+        entry.added_at,
         EventBody::GroupMemberConfirmed {
             member_id: member_id.to_string(),
         },

@@ -170,7 +170,9 @@ fn open_net(
 }
 
 /// The receiver's answer on the sender: nothing for a transfer settled
-/// already (a repeated answer).
+/// already (a repeated answer). It happens at the transfer's business time
+/// (the receiver's side does too), not when the answer arrives, so views as
+/// of a time see the transfer whole.
 pub(crate) fn settle(ctx: &Context, transfer_id: &str, returned: Option<&str>) -> Vec<Event> {
     let Some(sent) = ctx.member.transfers_out.get(transfer_id) else {
         return Vec::new();
@@ -192,7 +194,7 @@ pub(crate) fn settle(ctx: &Context, transfer_id: &str, returned: Option<&str>) -
     let tx = settled_id(transfer_id);
     let mut events = vec![ctx.event(
         &tx,
-        ctx.now,
+        sent.occurred_at,
         EventBody::TransferSettled {
             transfer_id: transfer_id.to_string(),
             to_member: sent.to_member.clone(),
@@ -210,7 +212,7 @@ pub(crate) fn settle(ctx: &Context, transfer_id: &str, returned: Option<&str>) -
     if let Some(group) = left {
         events.push(ctx.event(
             &tx,
-            ctx.now,
+            sent.occurred_at,
             EventBody::GroupLeft {
                 group_id: group.group_id.clone(),
                 reason: NOT_IN_GROUP.to_string(),

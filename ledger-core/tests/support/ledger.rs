@@ -126,11 +126,16 @@ impl Ledger {
 
     /// An account's last event of a kind.
     pub fn last(&self, account: &str, name: &str) -> &EventBody {
+        &self.last_event(account, name).body
+    }
+
+    /// An account's last event of a kind, whole.
+    pub fn last_event(&self, account: &str, name: &str) -> &Event {
         self.events
             .iter()
             .rev()
             .find(|(a, e)| a == account && e.body.name() == name)
-            .map(|(_, e)| &e.body)
+            .map(|(_, e)| e)
             .unwrap_or_else(|| panic!("{account} has no {name}"))
     }
 }
