@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{loyalty, Api, Server};
+use common::{run_loyalty as run, Api, Server};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -31,21 +31,6 @@ fn dec(v: &Value) -> rust_decimal::Decimal {
 
 fn points(body: &Value) -> String {
     body["balances"]["POINTS"]["available"].to_string()
-}
-
-fn run(args: &[&str]) -> (bool, String) {
-    let out = loyalty()
-        .args(args)
-        .env_remove("LOYALTY_KAFKA_BROKERS")
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("loyalty runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }
 
 #[tokio::test(flavor = "multi_thread")]

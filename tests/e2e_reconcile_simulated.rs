@@ -8,22 +8,7 @@
 
 mod common;
 
-use common::{loyalty, Api, Server};
-
-fn run(args: &[&str]) -> (bool, String) {
-    let out = loyalty()
-        .args(args)
-        .env_remove("LOYALTY_KAFKA_BROKERS")
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("loyalty runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
+use common::{run_loyalty as run, Api, Server};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_liability_reconciles_now_and_as_of_any_date_after_simulated_traffic() {

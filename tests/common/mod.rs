@@ -34,6 +34,22 @@ pub fn loyalty() -> Command {
     Command::new(env!("CARGO_BIN_EXE_loyalty"))
 }
 
+/// Runs `loyalty <args>` in embedded mode: (success, stdout and stderr).
+pub fn run_loyalty(args: &[&str]) -> (bool, String) {
+    let out = loyalty()
+        .args(args)
+        .env_remove("LOYALTY_KAFKA_BROKERS")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("loyalty runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 impl Server {
     pub async fn start(data_dir: &Path) -> Server {
         Self::start_on(data_dir, free_port()).await
