@@ -9,8 +9,10 @@
 //! - `loyalty reconcile`: check the liability against the members' events.
 //! - `loyalty audit member`: a member's history with running balances.
 //! - `loyalty export`: the event log as JSON lines or Parquet.
+//! - `loyalty bench`: throughput, latency and memory of each path.
 
 mod audit;
+mod bench;
 mod embedded;
 mod export;
 mod load;
@@ -56,6 +58,9 @@ enum Command {
     /// Audit trails: a member's history with running balances.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Benchmarks: throughput, latency percentiles and memory.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +83,7 @@ fn main() -> ExitCode {
             Command::Reconcile(args) => reconcile::run(args).await,
             Command::Audit(cmd) => audit::run(cmd).await,
             Command::Export(args) => export::run(args).await,
+            Command::Bench(cmd) => bench::run(cmd).await,
         }
     });
     match result {

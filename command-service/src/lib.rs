@@ -4,6 +4,7 @@
 //! commands topic's consumer group assigns partitions to instances, see
 //! `ownership`); idempotent on the external transaction id.
 
+pub mod batch;
 pub mod clock;
 pub mod courier;
 pub mod encode;

@@ -591,7 +591,7 @@ pub(crate) fn apply_member(
     }
 }
 
-fn note_receipt(account: &mut Account, event: &Event, offset: u64) {
+pub(crate) fn note_receipt(account: &mut Account, event: &Event, offset: u64) {
     if account.member.journals.contains_key(&event.transaction_id) {
         account
             .receipts

@@ -8,7 +8,7 @@ use ledger_core::codec::EnvelopeMeta;
 use ledger_core::event::{BalanceAfter, Event, EventBody, Lot, LotDebit};
 use ledger_core::trail;
 use ledger_core::voucher::{VoucherStatus, VoucherValue};
-use ledger_core::Decimal;
+use ledger_core::{Decimal, Time};
 use std::collections::BTreeMap;
 
 /// Account id of program events (as written by the command side).
@@ -673,8 +673,11 @@ impl MemberFold<'_, '_> {
         let doc = self
             .ov
             .lot(self.program, self.member, &lot.currency, &lot.lot_id)?;
-        match doc {
-            Some(open) => open.points += lot.points,
+        let expires_at = match doc {
+            Some(open) => {
+                open.points += lot.points;
+                open.expires_at
+            }
             None => {
                 *doc = Some(LotView {
                     lot_id: lot.lot_id.clone(),
@@ -683,9 +686,30 @@ impl MemberFold<'_, '_> {
                     expires_at: lot.expires_at,
                     partner_id: lot.partner_id.clone(),
                     earned_at: lot.earned_at,
-                })
+                });
+                lot.expires_at
             }
-        }
+        };
+        self.expiring(expires_at, &lot.currency, lot.points)
+    }
+
+    /// Keeps the member's points by expiry date in step with its lots.
+    fn expiring(
+        &mut self,
+        at: Option<Time>,
+        currency: &str,
+        change: Decimal,
+    ) -> Result<(), StoreError> {
+        let Some(at) = at else {
+            return Ok(());
+        };
+        let doc = self.ov.expiring(self.program, self.member, at, currency)?;
+        let points = doc.as_ref().map_or(Decimal::ZERO, |d| d.points) + change;
+        *doc = (points > Decimal::ZERO).then(|| ExpiringPoints {
+            expires_at: at,
+            currency: currency.to_string(),
+            points,
+        });
         Ok(())
     }
 
@@ -699,10 +723,13 @@ impl MemberFold<'_, '_> {
                 .ov
                 .lot(self.program, self.member, &d.currency, &d.lot_id)?;
             if let Some(open) = doc {
+                let taken = d.points.min(open.points);
+                let expires_at = open.expires_at;
                 open.points -= d.points;
                 if open.points <= Decimal::ZERO {
                     *doc = None;
                 }
+                self.expiring(expires_at, &d.currency, -taken)?;
             }
             if let Some(f) = figure {
                 self.figure(d.partner_id.as_deref(), &d.currency, f, d.points);

@@ -2,6 +2,8 @@
 //! ids separated by NUL (ids never contain control characters), so a
 //! member's lots and history are contiguous ranges.
 
+use ledger_core::Time;
+
 const SEP: u8 = 0;
 
 fn key(kind: u8, parts: &[&str]) -> Vec<u8> {
@@ -57,6 +59,26 @@ pub fn lots_of(program: &str, member: &str) -> Vec<u8> {
     let mut k = key(b'l', &[program, member]);
     k.push(SEP);
     k
+}
+
+/// A member's points due on one date in one currency, in date order.
+pub fn expiring(program: &str, member: &str, at: Time, currency: &str) -> Vec<u8> {
+    let mut k = expiring_of(program, member);
+    k.extend_from_slice(&ordered(at.timestamp_micros()));
+    k.extend_from_slice(currency.as_bytes());
+    k
+}
+
+/// A member's points by expiry date (prefix).
+pub fn expiring_of(program: &str, member: &str) -> Vec<u8> {
+    let mut k = key(b'x', &[program, member]);
+    k.push(SEP);
+    k
+}
+
+/// A signed number as bytes that sort as the numbers do.
+fn ordered(n: i64) -> [u8; 8] {
+    ((n as u64) ^ (1 << 63)).to_be_bytes()
 }
 
 /// One ledger history entry, ordered by account sequence.
@@ -129,7 +151,7 @@ pub fn snapshots_of(program: &str, member: &str) -> Vec<u8> {
 /// level, then the bucket's start in microseconds, ordered as numbers.
 pub fn tally(program: &str, level: usize, start: i64) -> Vec<u8> {
     let mut k = tallies_of(program, level);
-    k.extend_from_slice(&((start as u64) ^ (1 << 63)).to_be_bytes());
+    k.extend_from_slice(&ordered(start));
     k
 }
 

@@ -54,6 +54,7 @@ pub struct Overlay<'s> {
     store: &'s dyn Source,
     members: Docs<MemberView>,
     lots: Docs<LotView>,
+    expiring: Docs<ExpiringPoints>,
     partners: Docs<PartnerFigures>,
     stats: Docs<ProgramStats>,
     programs: Docs<ProgramView>,
@@ -73,6 +74,7 @@ impl<'s> Overlay<'s> {
             store,
             members: Docs::new(),
             lots: Docs::new(),
+            expiring: Docs::new(),
             partners: Docs::new(),
             stats: Docs::new(),
             programs: Docs::new(),
@@ -112,6 +114,18 @@ impl<'s> Overlay<'s> {
     ) -> Result<&mut Option<LotView>, StoreError> {
         self.lots
             .get(self.store, keys::lot(program, member, currency, lot_id))
+    }
+
+    /// A member's open points due on `at` in `currency`.
+    pub fn expiring(
+        &mut self,
+        program: &str,
+        member: &str,
+        at: Time,
+        currency: &str,
+    ) -> Result<&mut Option<ExpiringPoints>, StoreError> {
+        self.expiring
+            .get(self.store, keys::expiring(program, member, at, currency))
     }
 
     /// Where an event at business time `at` records what it changes in
@@ -206,6 +220,7 @@ impl<'s> Overlay<'s> {
         let mut batch = WriteBatch::default();
         self.members.write_into(&mut batch);
         self.lots.write_into(&mut batch);
+        self.expiring.write_into(&mut batch);
         self.partners.write_into(&mut batch);
         self.stats.write_into(&mut batch);
         self.programs.write_into(&mut batch);

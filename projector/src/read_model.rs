@@ -53,6 +53,36 @@ pub fn lots(store: &Store, program: &str, member: &str) -> Result<Vec<LotView>, 
     rows.iter().map(decode).collect()
 }
 
+/// A member's points due on its next `dates` expiry dates, soonest first.
+pub fn expiring(
+    store: &Store,
+    program: &str,
+    member: &str,
+    dates: usize,
+) -> Result<Vec<ExpiringPoints>, StoreError> {
+    let prefix = keys::expiring_of(program, member);
+    let mut out: Vec<ExpiringPoints> = Vec::new();
+    let mut seen = 0;
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let rows = store.scan(&prefix, after.as_deref(), 64)?;
+        let Some(last) = rows.last() else {
+            return Ok(out);
+        };
+        after = Some(last.0.clone());
+        for row in &rows {
+            let due: ExpiringPoints = decode(row)?;
+            if out.last().is_none_or(|l| l.expires_at != due.expires_at) {
+                if seen == dates {
+                    return Ok(out);
+                }
+                seen += 1;
+            }
+            out.push(due);
+        }
+    }
+}
+
 /// A page of a member's ledger, oldest first, after sequence `after`.
 pub fn ledger(
     store: &Store,

@@ -1,8 +1,9 @@
 //! Full rebuild of the read models from log offset 0 into a fresh store.
 
-use crate::runner::{apply_records, BATCH};
+use crate::runner::{apply_records, apply_records_timed, Split, BATCH};
 use crate::store::{Store, StoreError};
 use event_log::{EventLog, SnapshotReader, StoredRecord};
+use std::time::{Duration, Instant};
 
 /// Rebuilds `store` (expected empty) from the start of the log up to its
 /// current end; `progress` is told the number of events done after each batch.
@@ -25,14 +26,43 @@ pub async fn rebuild_to(
     end: Vec<u64>,
     mut each_batch: impl FnMut(&[StoredRecord], u64),
 ) -> Result<u64, StoreError> {
+    let measured =
+        rebuild_measured(log, store, end, |batch, m| each_batch(batch, m.events)).await?;
+    Ok(measured.events)
+}
+
+/// What a rebuild did so far and where its time went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Measured {
+    pub events: u64,
+    pub batches: u64,
+    /// Reading batches from the log.
+    pub read: Duration,
+    pub split: Split,
+}
+
+/// [`rebuild_to`], measuring: `each_batch` sees every batch before it is
+/// folded and the figures so far.
+pub async fn rebuild_measured(
+    log: &dyn EventLog,
+    store: &Store,
+    end: Vec<u64>,
+    mut each_batch: impl FnMut(&[StoredRecord], &Measured),
+) -> Result<Measured, StoreError> {
     let mut snapshot = SnapshotReader::until(log, end, BATCH).await?;
-    let mut total = 0u64;
-    while let Some(batch) = snapshot.next_batch().await? {
-        total += batch.len() as u64;
-        each_batch(&batch, total);
-        apply_records(store, &batch)?;
+    let mut m = Measured::default();
+    loop {
+        let started = Instant::now();
+        let Some(batch) = snapshot.next_batch().await? else {
+            break;
+        };
+        m.read += started.elapsed();
+        m.events += batch.len() as u64;
+        m.batches += 1;
+        each_batch(&batch, &m);
+        apply_records_timed(store, &batch, &mut m.split)?;
     }
-    Ok(total)
+    Ok(m)
 }
 
 /// Folds what `store` has not applied yet, up to the log's current end

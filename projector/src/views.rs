@@ -123,6 +123,16 @@ pub struct LotView {
     pub earned_at: Time,
 }
 
+/// A member's open points of fixed-expiry lots due on one date in one
+/// currency: kept by the fold in expiry order, so a member view reads its
+/// next dates without reading its lots.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExpiringPoints {
+    pub expires_at: Time,
+    pub currency: String,
+    pub points: Decimal,
+}
+
 /// One line of a member's ledger: one event, its movements and the why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LedgerEntry {

@@ -1,14 +1,16 @@
 //! The member view as served: balances, the next expiry dates, position.
 
 use ledger_core::{Decimal, Time};
-use projector::views::{LotView, MemberView};
+use projector::views::{ExpiringPoints, LotView, MemberView};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// How many upcoming expiry dates the member view lists.
 pub const EXPIRING_DATES: usize = 10;
 
-pub fn member_json(view: &MemberView, lots: &[LotView]) -> Value {
+/// `fixed`: the member's points of fixed-expiry lots by date (at least its
+/// next [`EXPIRING_DATES`] dates).
+pub fn member_json(view: &MemberView, fixed: &[ExpiringPoints]) -> Value {
     json!({
         "member_id": view.member_id,
         "member_type": view.member_type,
@@ -17,7 +19,7 @@ pub fn member_json(view: &MemberView, lots: &[LotView]) -> Value {
         "enrolled_at": view.enrolled_at,
         "channel": view.channel,
         "balances": balances_json(view),
-        "expiring": expiring(view, lots),
+        "expiring": expiring(view, fixed),
         "badges": badges_json(view),
         "benefits": view.benefits,
         "vouchers": vouchers_json(view),
@@ -83,9 +85,9 @@ fn balances_json(view: &MemberView) -> Value {
 
 /// The next `dates` expiry dates, soonest first, each with its points per
 /// currency (`GET .../members/{member}/expiring?dates=N`).
-pub fn expiring_dates(view: &MemberView, lots: &[LotView], dates: usize) -> Vec<Value> {
+pub fn expiring_dates(view: &MemberView, fixed: &[ExpiringPoints], dates: usize) -> Vec<Value> {
     let mut by_date: BTreeMap<Time, serde_json::Map<String, Value>> = BTreeMap::new();
-    for ((at, currency), points) in due(view, lots) {
+    for ((at, currency), points) in due(view, fixed) {
         by_date
             .entry(at)
             .or_default()
@@ -99,8 +101,8 @@ pub fn expiring_dates(view: &MemberView, lots: &[LotView], dates: usize) -> Vec<
 }
 
 /// The member view's flat list: the first (date, currency) pairs due.
-fn expiring(view: &MemberView, lots: &[LotView]) -> Vec<Value> {
-    due(view, lots)
+fn expiring(view: &MemberView, fixed: &[ExpiringPoints]) -> Vec<Value> {
+    due(view, fixed)
         .into_iter()
         .take(EXPIRING_DATES)
         .map(|((at, currency), points)| json!({"currency": currency, "points": points.normalize(), "expires_at": at}))
@@ -109,12 +111,10 @@ fn expiring(view: &MemberView, lots: &[LotView]) -> Vec<Value> {
 
 /// Points per (expiry date, currency): fixed-expiry lots, and under the
 /// activity model the whole balance at its activity deadline.
-fn due(view: &MemberView, lots: &[LotView]) -> BTreeMap<(Time, String), Decimal> {
+fn due(view: &MemberView, fixed: &[ExpiringPoints]) -> BTreeMap<(Time, String), Decimal> {
     let mut due: BTreeMap<(Time, String), Decimal> = BTreeMap::new();
-    for lot in lots {
-        if let Some(at) = lot.expires_at {
-            *due.entry((at, lot.currency.clone())).or_default() += lot.points;
-        }
+    for f in fixed {
+        *due.entry((f.expires_at, f.currency.clone())).or_default() += f.points;
     }
     for (code, b) in &view.balances {
         if let Some(at) = b.activity_expires_at {
@@ -124,4 +124,18 @@ fn due(view: &MemberView, lots: &[LotView]) -> BTreeMap<(Time, String), Decimal>
         }
     }
     due
+}
+
+/// Fixed-expiry points by date from a list of open lots (a view as of a
+/// past point has its lots, not the live index).
+pub fn expiring_of_lots(lots: &[LotView]) -> Vec<ExpiringPoints> {
+    lots.iter()
+        .filter_map(|lot| {
+            lot.expires_at.map(|at| ExpiringPoints {
+                expires_at: at,
+                currency: lot.currency.clone(),
+                points: lot.points,
+            })
+        })
+        .collect()
 }

@@ -4,7 +4,7 @@ use crate::consistency::Applied;
 use crate::error::QueryError;
 use crate::history::{self, HistoryQuery};
 use crate::liability;
-use crate::member::{expiring_dates, member_json};
+use crate::member::{expiring_dates, expiring_of_lots, member_json, EXPIRING_DATES};
 use crate::point;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -130,8 +130,8 @@ async fn member(
         let Some(cut) = cut else {
             let view =
                 read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
-            let lots = read_model::lots(&s.store, &p, &m)?;
-            return Ok(Json(member_json(&view, &lots)));
+            let fixed = read_model::expiring(&s.store, &p, &m, EXPIRING_DATES)?;
+            return Ok(Json(member_json(&view, &fixed)));
         };
         let (view, lots) = match as_of::member(&s.store, &p, &m, &cut)? {
             Some(found) => found,
@@ -148,7 +148,7 @@ async fn member(
                 })
             }
         };
-        let mut body = member_json(&view, &lots);
+        let mut body = member_json(&view, &expiring_of_lots(&lots));
         body["lots"] = json!(lots);
         body["as_of"] = json!(q.as_of);
         body["as_of_position"] = json!(q.as_of_position);
@@ -225,10 +225,10 @@ async fn expiring(
     read(move || {
         let view =
             read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
-        let lots = read_model::lots(&s.store, &p, &m)?;
+        let fixed = read_model::expiring(&s.store, &p, &m, dates)?;
         Ok(Json(json!({
             "member_id": m,
-            "expiring": expiring_dates(&view, &lots, dates),
+            "expiring": expiring_dates(&view, &fixed, dates),
         })))
     })
     .await

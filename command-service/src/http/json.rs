@@ -32,7 +32,7 @@ pub async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                "request body is over 1 MiB",
+                "request body is over the limit (1 MiB; 8 MiB for journals)",
             )
         } else {
             ApiError::invalid(format!("unreadable body: {e}"))

@@ -3,6 +3,7 @@
 //! your own write.
 
 mod error;
+mod journals;
 mod json;
 mod receipt;
 mod requests;
@@ -10,5 +11,6 @@ mod routes;
 pub mod routing;
 
 pub use error::ApiError;
+pub use journals::parse_journal;
 pub use json::ApiJson;
 pub use routes::router;

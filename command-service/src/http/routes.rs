@@ -1,6 +1,7 @@
 //! Route table and handlers of the command side.
 
 use super::error::ApiError;
+use super::journals;
 use super::json::ApiJson;
 use super::receipt::receipt;
 use super::requests::*;
@@ -8,7 +9,7 @@ use crate::outcome::Outcome;
 use crate::runs::RunSummary;
 use crate::service::CommandService;
 use crate::service::Simulation;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router};
@@ -27,6 +28,10 @@ pub fn router(service: Arc<CommandService>) -> Router {
     Router::new()
         .route("/v1/programs/{program}", put(define_program))
         .route("/v1/programs/{program}/members", post(enroll))
+        .route(
+            "/v1/programs/{program}/journals",
+            post(journals::journals).layer(DefaultBodyLimit::max(journals::BODY_LIMIT)),
+        )
         .route(
             "/v1/programs/{program}/members/{member}/accruals",
             post(accrue),
