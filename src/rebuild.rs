@@ -33,7 +33,7 @@ pub async fn run(args: RebuildArgs) -> anyhow::Result<()> {
     if fresh.exists() {
         std::fs::remove_dir_all(&fresh).context("removing an earlier unfinished rebuild")?;
     }
-    let store = Store::open(&fresh).context("creating the new read-model store")?;
+    let store = Store::open_scratch(&fresh).context("creating the new read-model store")?;
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template(

@@ -57,7 +57,7 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<()> {
         })
         .collect();
     let total: u64 = applied.iter().sum();
-    let fresh = Store::open(&work.path().join("fresh")).context("a fresh store")?;
+    let fresh = Store::open_scratch(&work.path().join("fresh")).context("a fresh store")?;
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template(

@@ -53,10 +53,14 @@ pub fn apply_records_timed(
     for r in records {
         let env = decode(r.partition, r.offset, &r.payload)?;
         for held in admit_record(&mut ov, &env, r)? {
+            // A held group's earlier records are decoded again; the usual
+            // single record is the one just decoded.
+            let earlier;
             let env = if held.offset == r.offset && held.partition == r.partition {
-                env.clone()
+                &env
             } else {
-                decode(held.partition, held.offset, &held.payload)?
+                earlier = decode(held.partition, held.offset, &held.payload)?;
+                &earlier
             };
             let at = At {
                 partition: held.partition,
@@ -64,7 +68,7 @@ pub fn apply_records_timed(
                 payload: &held.payload,
                 digest: &digest(&held.payload),
             };
-            let (meta, event) = domain(&env, &at)?;
+            let (meta, event) = domain(env, &at)?;
             lap(&mut split.decode);
             fold(&mut ov, &meta, &event, at)?;
             lap(&mut split.fold);

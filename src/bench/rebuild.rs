@@ -38,7 +38,7 @@ pub async fn run(args: RebuildBenchArgs) -> anyhow::Result<()> {
     if models.exists() {
         std::fs::remove_dir_all(&models).context("removing the previous run's read models")?;
     }
-    let store = Store::open(&models)?;
+    let store = Store::open_scratch(&models)?;
     let bar = ProgressBar::new(events);
     bar.set_style(
         ProgressStyle::with_template(
