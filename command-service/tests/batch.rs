@@ -40,7 +40,7 @@ fn accrual(tx: &str, amount: u32, minutes: usize) -> MemberCommand {
         amount: Some(Decimal::from(amount)),
         points: BTreeMap::new(),
         partner_id: None,
-        channel: (amount % 3 == 0).then(|| "app".to_string()),
+        channel: amount.is_multiple_of(3).then(|| "app".to_string()),
         product_category: None,
     })
 }
@@ -234,7 +234,11 @@ async fn batches_overtaken_by_another_writer_take_effect_exactly_once() {
             .map(|m| {
                 let amount = (round + m) as u32 % 5 + 1;
                 // Amounts divisible by 3 are app purchases: status counts double.
-                let status = if amount % 3 == 0 { 2 * amount } else { amount };
+                let status = if amount.is_multiple_of(3) {
+                    2 * amount
+                } else {
+                    amount
+                };
                 *expected.entry(format!("m{m}")).or_default() += Decimal::from(status);
                 journal(m, accrual(&format!("r{round}m{m}"), amount, round))
             })
