@@ -5,11 +5,14 @@
 //! writes nothing; and a batch that another writer's records overtake is
 //! decided again without any transaction taking effect twice.
 
+mod common;
+
 use command_service::batch::Journal;
 use command_service::{Clock, CommandError, CommandService, Outcome};
+use common::definition;
 use event_log::{Durability, EmbeddedLog, EventLog};
 use ledger_core::member::MemberType;
-use ledger_core::{Accrual, Decimal, MemberCommand, ProgramDefinition, Time};
+use ledger_core::{Accrual, Decimal, MemberCommand, Time};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -22,10 +25,6 @@ impl Clock for FixedClock {
     fn now(&self) -> Time {
         "2026-06-01T00:00:00Z".parse().unwrap()
     }
-}
-
-fn definition() -> ProgramDefinition {
-    serde_json::from_str(include_str!("../../tests/fixtures/program.json")).expect("fixture")
 }
 
 fn at(minutes: usize) -> Time {
@@ -277,17 +276,5 @@ async fn batches_overtaken_by_another_writer_take_effect_exactly_once() {
     let fresh = CommandService::open(log.clone(), Arc::new(FixedClock))
         .await
         .unwrap();
-    for (member, amount) in &expected {
-        let rebuilt = fresh.member(PROGRAM, member).await.expect("member");
-        let status = rebuilt
-            .book("STATUS")
-            .map(|b| b.available())
-            .unwrap_or_default();
-        assert_eq!(status, *amount, "{member}: every transaction exactly once");
-        assert_eq!(
-            rebuilt.journals.len(),
-            30,
-            "{member}: one journal per transaction"
-        );
-    }
+    common::exactly_once(&fresh, PROGRAM, &expected, 30).await;
 }

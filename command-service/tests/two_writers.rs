@@ -5,20 +5,19 @@
 //! transaction takes effect exactly once, no command is half applied, and
 //! a fresh rebuild, the two writers' states and the sum of the amounts agree.
 
+mod common;
+
 use command_service::{CommandError, CommandService, SystemClock};
+use common::definition;
 use event_log::{Durability, EmbeddedLog, EventLog};
 use ledger_core::member::MemberType;
-use ledger_core::{Accrual, Decimal, MemberCommand, ProgramDefinition};
+use ledger_core::{Accrual, Decimal, MemberCommand};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const PROGRAM: &str = "fight";
 const MEMBERS: usize = 6;
 const COMMANDS: usize = 240;
-
-fn definition() -> ProgramDefinition {
-    serde_json::from_str(include_str!("../../tests/fixtures/program.json")).expect("fixture")
-}
 
 fn accrual(tx: &str, amount: u32) -> MemberCommand {
     MemberCommand::Accrue(Accrual {
@@ -108,26 +107,16 @@ async fn two_writers_on_one_partition_never_double_or_half_apply() {
         a.acquire(p).await.unwrap();
         b.acquire(p).await.unwrap();
     }
-    for (member, amount) in &expected {
-        let rebuilt = fresh.member(PROGRAM, member).await.expect("member");
-        let status = rebuilt
-            .book("STATUS")
-            .map(|b| b.available())
-            .unwrap_or_default();
-        assert_eq!(status, *amount, "{member}: every transaction exactly once");
-        assert_eq!(
-            rebuilt.journals.len(),
-            COMMANDS / MEMBERS,
-            "{member}: one journal per transaction"
-        );
+    let rebuilt = common::exactly_once(&fresh, PROGRAM, &expected, COMMANDS / MEMBERS).await;
+    for (member, rebuilt) in &rebuilt {
         assert_eq!(
             a.member(PROGRAM, member).await.as_ref(),
-            Some(&rebuilt),
+            Some(rebuilt),
             "{member}: writer a agrees"
         );
         assert_eq!(
             b.member(PROGRAM, member).await.as_ref(),
-            Some(&rebuilt),
+            Some(rebuilt),
             "{member}: writer b agrees"
         );
     }

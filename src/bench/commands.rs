@@ -161,18 +161,11 @@ pub async fn accruals(args: AccrualsBenchArgs) -> anyhow::Result<()> {
         async move { status_of(client.post(url).json(&body).send().await).await }
     })
     .await;
-    let target = args
-        .load
-        .rate
-        .map_or("as fast as answered".to_string(), |r| {
-            format!("target {r:.0}/s")
-        });
+    let target = args.load.target();
     println!(
         "single accruals (POST .../accruals), {target}, {} connections, {}:",
         args.load.connections, server.mode
     );
-    println!("  {}", result.line("accruals"));
-    println!("  server {}", server.memory());
-    println!("machine: {} (client and server share it)", machine());
+    result.report("accruals", &server.memory());
     Ok(())
 }

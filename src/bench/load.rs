@@ -4,7 +4,7 @@
 //! measured from when the request was due, not when it was sent, so a slow
 //! server cannot hide its queue (no coordinated omission).
 
-use super::report::{rate, Latencies};
+use super::report::{machine, rate, Latencies};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -31,7 +31,23 @@ pub struct LoadResult {
     pub took: Duration,
 }
 
+impl LoadArgs {
+    /// The pace, as the reports name it.
+    pub fn target(&self) -> String {
+        self.rate.map_or("as fast as answered".to_string(), |r| {
+            format!("target {r:.0}/s")
+        })
+    }
+}
+
 impl LoadResult {
+    /// Prints the run's figures, the server's memory and the machine.
+    pub fn report(&self, what: &str, server_memory: &str) {
+        println!("  {}", self.line(what));
+        println!("  server {server_memory}");
+        println!("machine: {} (client and server share it)", machine());
+    }
+
     pub fn requests(&self) -> u64 {
         self.statuses.values().sum()
     }

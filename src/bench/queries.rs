@@ -78,19 +78,12 @@ pub async fn queries(args: QueriesBenchArgs) -> anyhow::Result<()> {
         async move { status_of(client.get(url).send().await).await }
     })
     .await;
-    let target = args
-        .load
-        .rate
-        .map_or("as fast as answered".to_string(), |r| {
-            format!("target {r:.0}/s")
-        });
+    let target = args.load.target();
     println!(
         "member views (GET .../members/{{m}}), {} members with ~{} commands each, {target}, {} connections, {}:",
         members, args.history, args.load.connections, server.mode
     );
-    println!("  {}", result.line("views"));
-    println!("  server {}", server.memory());
-    println!("machine: {} (client and server share it)", machine());
+    result.report("views", &server.memory());
     Ok(())
 }
 
