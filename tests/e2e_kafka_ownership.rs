@@ -276,18 +276,36 @@ async fn events_topic(brokers: &str) -> Arc<dyn EventLog> {
     .unwrap()
 }
 
-/// Waits until A owns every partition but B's `taken`.
-async fn a_owns_the_rest(a: &Api, taken: usize) {
+/// Waits until A and B between them own every partition, each its own
+/// (B's first assignment may be followed by another as the group settles);
+/// returns B's.
+async fn settled_split(a: &Api, b: &Api) -> Vec<u64> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let (_, body) = a.get("/readyz").await;
-        let owned = body["owned_partitions"].as_array().map_or(0, |p| p.len());
-        if owned + taken == PARTITIONS {
-            return;
+        let (_, of_a) = a.get("/readyz").await;
+        let (_, of_b) = b.get("/readyz").await;
+        let (mine, theirs) = (owned_partitions(&of_a), owned_partitions(&of_b));
+        let mut all: Vec<u64> = mine.iter().chain(&theirs).copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        if !theirs.is_empty() && all.len() == PARTITIONS && mine.len() + theirs.len() == PARTITIONS
+        {
+            return theirs;
         }
-        assert!(Instant::now() < deadline, "A never settled: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "A and B never settled: A {of_a}, B {of_b}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The partitions a `/readyz` answer says the instance owns.
+fn owned_partitions(body: &serde_json::Value) -> Vec<u64> {
+    body["owned_partitions"]
+        .as_array()
+        .map(|ps| ps.iter().filter_map(|p| p.as_u64()).collect())
+        .unwrap_or_default()
 }
 
 /// The partitions an instance owns once it owns some (empty if it never does).
@@ -296,10 +314,7 @@ async fn owning_some(api: &Api) -> Vec<u64> {
     while Instant::now() < deadline {
         if let Ok(r) = api.http.get(format!("{}/readyz", api.base)).send().await {
             let body: serde_json::Value = r.json().await.unwrap_or_default();
-            let owned: Vec<u64> = body["owned_partitions"]
-                .as_array()
-                .map(|ps| ps.iter().filter_map(|p| p.as_u64()).collect())
-                .unwrap_or_default();
+            let owned = owned_partitions(&body);
             if !owned.is_empty() {
                 return owned;
             }
@@ -326,10 +341,9 @@ async fn a_transfer_between_instances_crosses_the_commands_topic_sealed() {
     assert_eq!(s, 200, "{b}");
     let _b = Proc::start("command-service", &service_args(&brokers, port_b));
     let b = Api::new(&format!("http://127.0.0.1:{port_b}"));
-    let owned_by_b = owning_some(&b).await;
-    assert!(!owned_by_b.is_empty(), "B never took partitions");
+    assert!(!owning_some(&b).await.is_empty(), "B never took partitions");
     // A settled on the rest, so follow-ups for B's accounts must cross the topic.
-    a_owns_the_rest(&a, owned_by_b.len()).await;
+    let owned_by_b = settled_split(&a, &b).await;
     // A sender on a partition of A's, a receiver on one of B's.
     let partition =
         |m: &str| event_log::partition_for(&format!("fx/{m}"), PARTITIONS as u32) as u64;
