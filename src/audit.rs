@@ -46,12 +46,7 @@ pub async fn run(cmd: AuditCommand) -> anyhow::Result<()> {
 
 async fn member(args: MemberAudit) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
-    let url = format!(
-        "{}/v1/programs/{}/members/{}/ledger",
-        args.url.trim_end_matches('/'),
-        args.program,
-        args.member
-    );
+    let url = ledger_url(&args.url, &args.program, &args.member)?;
     let mut query: Vec<(&str, String)> = vec![("limit", "1000".into())];
     for (name, value) in [
         ("event_type", &args.event_type),
@@ -76,14 +71,17 @@ async fn member(args: MemberAudit) -> anyhow::Result<()> {
             q.push(("cursor", c.clone()));
         }
         let resp = client
-            .get(&url)
+            .get(url.clone())
             .query(&q)
             .send()
             .await
             .with_context(|| format!("GET {url}"))?;
         let status = resp.status();
+        if !status.is_success() {
+            let text = resp.text().await.unwrap_or_default();
+            anyhow::bail!("GET {url}: {status}: {}", api_error(&text));
+        }
         let body: Value = resp.json().await.context("the ledger page")?;
-        anyhow::ensure!(status.is_success(), "GET {url}: {status} {body}");
         for e in body["entries"].as_array().into_iter().flatten() {
             println!("{}", row(e));
             shown += 1;
@@ -95,6 +93,38 @@ async fn member(args: MemberAudit) -> anyhow::Result<()> {
     }
     println!("{shown} entries");
     Ok(())
+}
+
+/// `<base>/v1/programs/<program>/members/<member>/ledger`, each id
+/// percent-encoded as one path segment (a `/`, `?` or `%` in an id stays in
+/// the id). A dot segment cannot be sent at all (URLs resolve it away) and
+/// is never an id the ledger accepts.
+fn ledger_url(base: &str, program: &str, member: &str) -> anyhow::Result<reqwest::Url> {
+    for id in [program, member] {
+        anyhow::ensure!(
+            !matches!(id, "." | ".."),
+            "{id:?} is not a program or member id"
+        );
+    }
+    let mut url = reqwest::Url::parse(base).with_context(|| format!("--url {base:?}"))?;
+    url.path_segments_mut()
+        .map_err(|_| anyhow::anyhow!("--url {base:?} cannot take a path"))?
+        .pop_if_empty()
+        .extend(["v1", "programs", program, "members", member, "ledger"]);
+    Ok(url)
+}
+
+/// An error answer as `code: message`, or as the server sent it when it is
+/// not the API's error shape (a proxy's page, say).
+fn api_error(text: &str) -> String {
+    let body: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    match (
+        body["error"]["code"].as_str(),
+        body["error"]["message"].as_str(),
+    ) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        _ => text.trim().to_string(),
+    }
 }
 
 /// One table row.
@@ -178,4 +208,26 @@ fn number(v: &Value) -> String {
     v.as_str()
         .map(str::to_string)
         .unwrap_or_else(|| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_one_encoded_path_segment_each() {
+        let url = ledger_url("http://h:1/api/", "fx", "a/b?c%d").unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://h:1/api/v1/programs/fx/members/a%2Fb%3Fc%25d/ledger"
+        );
+        assert!(ledger_url("http://h:1", "fx", "..").is_err());
+    }
+
+    #[test]
+    fn an_error_shows_its_code_and_message() {
+        let body = r#"{"error":{"code":"member_not_found","message":"member x not found"}}"#;
+        assert_eq!(api_error(body), "member_not_found: member x not found");
+        assert_eq!(api_error("Bad Gateway\n"), "Bad Gateway");
+    }
 }

@@ -101,6 +101,8 @@ async fn auditors_and_finance_read_the_ledger_as_of_any_point() {
     for bad in [
         "as_of=last-week",
         "as_of_position=zero",
+        "as_of_position=,",
+        "as_of_position=",
         "as_of=2026-01-31&as_of_position=0:1",
     ] {
         let (s, b) = api.get(&member(bad)).await;
@@ -108,6 +110,34 @@ async fn auditors_and_finance_read_the_ledger_as_of_any_point() {
             (s, b["error"]["code"].as_str()),
             (400, Some("invalid_request")),
             "{bad}: {b}"
+        );
+    }
+
+    // A position cut is a consistency token too: one the read models have
+    // not applied is 503, never the live view labelled as of it.
+    let (s, b) = api
+        .get(&format!("{P}/members/ada?as_of_position=0:999999999"))
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (503, Some("position_not_reached")),
+        "{b}"
+    );
+    // Totals are kept by business time: a position cut is refused, not ignored.
+    for path in ["stats", "liability", "partners/hotel/liability"] {
+        let (s, b) = api
+            .get(&format!("{P}/{path}?as_of_position={jan_position}"))
+            .await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{path}: {b}"
+        );
+        assert!(
+            b["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("as_of_position is not supported")),
+            "{path}: {b}"
         );
     }
 
@@ -246,6 +276,16 @@ async fn auditors_and_finance_read_the_ledger_as_of_any_point() {
         out.contains("PointsRedeemed") && out.contains("a-feb") && out.contains("4 entries"),
         "{out}"
     );
+    // An unknown member is the API's error, code and message; an id with a
+    // `/` stays one path segment (not another route).
+    for nobody in ["nobody", "no/body"] {
+        let (ok, out) = run(&["audit", "member", "fx", nobody, "--url", &server.base]);
+        assert!(!ok, "{out}");
+        assert!(
+            out.contains("404") && out.contains("member_not_found: member") && out.contains(nobody),
+            "{out}"
+        );
+    }
     server.stop();
 
     // Reconciliation, now and as of January.

@@ -5,12 +5,28 @@
 
 const MAX_ID: usize = 128;
 
+/// The account a program's own events are written to (`<program>/program`):
+/// no member may take it, or its events would be folded as the program's.
+pub const PROGRAM_ACCOUNT: &str = "program";
+
+/// What [`valid_member_id`] accepts, for rejection messages.
+pub const MEMBER_ID_RULE: &str =
+    "1-128 of A-Z a-z 0-9 . _ - : @, and not \"program\", \".\" or \"..\"";
+
 /// Program, member and partner ids: 1-128 of `A-Z a-z 0-9 . _ - : @`.
 pub fn valid_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_ID
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._-:@".contains(&b))
+}
+
+/// Member (and group) account ids: a [`valid_id`] that is neither the
+/// program's own account nor a dot segment, which HTTP clients resolve
+/// away (`/members/../ledger` becomes `/ledger`), so such a member could
+/// never be addressed.
+pub fn valid_member_id(s: &str) -> bool {
+    valid_id(s) && !matches!(s, PROGRAM_ACCOUNT | "." | "..")
 }
 
 /// Transaction ids: 1-128 printable characters, no control characters.
@@ -40,4 +56,37 @@ pub fn valid_code(s: &str) -> bool {
 /// Free text (channel, category, reason): at most 256 characters, no control characters.
 pub fn valid_text(s: &str) -> bool {
     s.len() <= 256 && !s.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_ids_cannot_take_the_program_account_or_a_dot_segment() {
+        for ok in [
+            "ada",
+            "m-1",
+            "a.b",
+            "...",
+            "program-2",
+            "Program",
+            "x@y:z_1",
+        ] {
+            assert!(valid_member_id(ok), "{ok}");
+        }
+        for bad in [
+            PROGRAM_ACCOUNT,
+            ".",
+            "..",
+            "",
+            "a b",
+            "a/b",
+            &"x".repeat(129),
+        ] {
+            assert!(!valid_member_id(bad), "{bad:?}");
+        }
+        // Other ids keep the plain alphabet rule.
+        assert!(valid_id(PROGRAM_ACCOUNT) && valid_id(".."));
+    }
 }

@@ -210,13 +210,42 @@ fn stored_events(
 pub fn totals(store: &Store, program: &str, t: Time) -> Result<Tally, StoreError> {
     let mut sum = Tally::default();
     for (level, from, to) in tally::cover(t) {
-        let rows = store.range(
+        if level == tally::EXACT {
+            sum.add(&within_second(store, program, from, t)?);
+            continue;
+        }
+        for row in &store.range(
             &keys::tally(program, level, from),
             &keys::tally(program, level, to),
-        )?;
-        for row in &rows {
+        )? {
             sum.add(&decode(row)?);
         }
+    }
+    Ok(sum)
+}
+
+/// The tally of the second starting at `start` up to `t` (inclusive): the
+/// whole second or nothing when its events share one microsecond, else
+/// its exact buckets up to `t`.
+fn within_second(store: &Store, program: &str, start: i64, t: Time) -> Result<Tally, StoreError> {
+    let key = keys::tally(program, tally::SECOND, start);
+    let Some(second) = store.get_json::<Tally>(&key)? else {
+        return Ok(Tally::default());
+    };
+    let until = t.timestamp_micros();
+    if let Some(at) = second.only_at {
+        return Ok(if at <= until {
+            second
+        } else {
+            Tally::default()
+        });
+    }
+    let mut sum = Tally::default();
+    for row in &store.range(
+        &keys::tally(program, tally::EXACT, start),
+        &keys::tally(program, tally::EXACT, until.saturating_add(1)),
+    )? {
+        sum.add(&decode(row)?);
     }
     Ok(sum)
 }

@@ -11,8 +11,9 @@ use ledger_core::voucher::{VoucherStatus, VoucherValue};
 use ledger_core::{Decimal, Time};
 use std::collections::BTreeMap;
 
-/// Account id of program events (as written by the command side).
-pub const PROGRAM_ACCOUNT: &str = "program";
+/// Account id of program events (as written by the command side; no member
+/// may take it).
+pub use ledger_core::ids::PROGRAM_ACCOUNT;
 
 /// Where an event sits in the log, its payload there and its digest.
 #[derive(Clone, Copy, Debug)]

@@ -14,6 +14,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
+/// A key and its new value, `None` to delete it.
+type Entry = (Vec<u8>, Option<Vec<u8>>);
+
 /// Documents of one kind, keyed by their store key; `None` means deleted.
 struct Docs<T> {
     docs: HashMap<Vec<u8>, Option<T>>,
@@ -26,7 +29,11 @@ impl<T: Serialize + DeserializeOwned> Docs<T> {
         }
     }
 
-    fn get(&mut self, source: &dyn Source, key: Vec<u8>) -> Result<&mut Option<T>, StoreError> {
+    fn get(
+        &mut self,
+        source: &(dyn Source + Sync),
+        key: Vec<u8>,
+    ) -> Result<&mut Option<T>, StoreError> {
         use std::collections::hash_map::Entry;
         match self.docs.entry(key) {
             Entry::Occupied(e) => Ok(e.into_mut()),
@@ -40,18 +47,39 @@ impl<T: Serialize + DeserializeOwned> Docs<T> {
         }
     }
 
-    fn write_into(self, batch: &mut WriteBatch) {
-        for (key, doc) in self.docs {
-            match doc {
-                Some(d) => batch.put(key, to_json(&d)),
-                None => batch.delete(key),
-            }
-        }
+    fn write_into(&self, out: &mut Vec<Entry>) {
+        out.extend(
+            self.docs
+                .iter()
+                .map(|(key, doc)| (key.clone(), doc.as_ref().map(to_json))),
+        );
+    }
+
+    fn drain_into(self, out: &mut Vec<Entry>) {
+        out.extend(
+            self.docs
+                .into_iter()
+                .map(|(key, doc)| (key, doc.as_ref().map(to_json))),
+        );
     }
 }
 
+/// Member views as the last batches committed them, parsed: nearly every
+/// event reads its member's view, and reading and parsing it again from
+/// RocksDB was a fifth of a rebuild's time. Valid because the projector is
+/// its store's only writer; dropped on a failed commit.
+#[derive(Default)]
+pub struct Carry {
+    members: HashMap<Vec<u8>, MemberView>,
+}
+
+/// At most this many member views are carried between batches by each
+/// lane (a few hundred MiB); beyond it the lane's carry starts afresh.
+pub const CARRY_MEMBERS: usize = 100_000;
+
 pub struct Overlay<'s> {
-    store: &'s dyn Source,
+    store: &'s (dyn Source + Sync),
+    carry: Carry,
     members: Docs<MemberView>,
     lots: Docs<LotView>,
     expiring: Docs<ExpiringPoints>,
@@ -69,9 +97,10 @@ pub struct Overlay<'s> {
 }
 
 impl<'s> Overlay<'s> {
-    pub fn new(store: &'s dyn Source) -> Self {
+    pub fn new(store: &'s (dyn Source + Sync)) -> Self {
         Overlay {
             store,
+            carry: Carry::default(),
             members: Docs::new(),
             lots: Docs::new(),
             expiring: Docs::new(),
@@ -93,6 +122,12 @@ impl<'s> Overlay<'s> {
         self
     }
 
+    /// Starts from the views an earlier batch committed.
+    pub fn carrying(mut self, carry: Carry) -> Self {
+        self.carry = carry;
+        self
+    }
+
     pub fn snapshot_every(&self) -> u64 {
         self.snapshot_every
     }
@@ -102,7 +137,13 @@ impl<'s> Overlay<'s> {
         program: &str,
         member: &str,
     ) -> Result<&mut Option<MemberView>, StoreError> {
-        self.members.get(self.store, keys::member(program, member))
+        let key = keys::member(program, member);
+        if !self.members.docs.contains_key(&key) {
+            if let Some(view) = self.carry.members.remove(&key) {
+                self.members.docs.insert(key.clone(), Some(view));
+            }
+        }
+        self.members.get(self.store, key)
     }
 
     pub fn lot(
@@ -205,33 +246,128 @@ impl<'s> Overlay<'s> {
                     tally::add_figures(doc.get_or_insert_with(PartnerFigures::default), f);
                 }
             }
-            for level in 0..tally::LEVELS.len() {
-                let key = keys::tally(&program, level, tally::bucket_of(level, micros));
-                let doc = self.buckets.get(self.store, key)?;
-                doc.get_or_insert_with(Tally::default).add(&t);
+            for level in 0..tally::SECOND {
+                self.bucket(&program, level, tally::bucket_of(level, micros))?
+                    .add(&t);
             }
+            self.add_to_second(&program, micros, &t)?;
         }
         Ok(())
     }
 
-    /// Writes everything, offsets included, in one atomic batch.
-    pub fn commit(mut self, store: &Store) -> Result<(), StoreError> {
-        self.settle_tallies()?;
+    fn bucket(
+        &mut self,
+        program: &str,
+        level: usize,
+        start: i64,
+    ) -> Result<&mut Tally, StoreError> {
+        let doc = self
+            .buckets
+            .get(self.store, keys::tally(program, level, start))?;
+        Ok(doc.get_or_insert_with(Tally::default))
+    }
+
+    /// Adds a tally at microsecond `micros` to its second, and to its exact
+    /// bucket once the second holds more than one microsecond (the first
+    /// microsecond's bucket is then made from the second's sum so far).
+    fn add_to_second(&mut self, program: &str, micros: i64, t: &Tally) -> Result<(), StoreError> {
+        let start = tally::bucket_of(tally::SECOND, micros);
+        let doc = self
+            .buckets
+            .get(self.store, keys::tally(program, tally::SECOND, start))?;
+        let second = doc.get_or_insert_with(|| Tally {
+            only_at: Some(micros),
+            ..Tally::default()
+        });
+        let split = match second.only_at {
+            Some(at) if at == micros => None,
+            Some(at) => Some((at, second.clone())),
+            None => Some((micros, Tally::default())),
+        };
+        second.add(t);
+        let Some((first_at, first)) = split else {
+            return Ok(());
+        };
+        second.only_at = None;
+        if first_at != micros {
+            self.bucket(program, tally::EXACT, first_at)?.add(&first);
+        }
+        self.bucket(program, tally::EXACT, micros)?.add(t);
+        Ok(())
+    }
+
+    /// Writes everything, offsets included, in one atomic batch; returns
+    /// the member views for the next batch.
+    pub fn commit(self, store: &Store) -> Result<Carry, StoreError> {
+        let mut carries = Overlay::commit_all(vec![self], store)?;
+        Ok(carries.pop().unwrap_or_default())
+    }
+
+    /// Commits overlays of disjoint accounts (a batch's partitions folded
+    /// apart) in one atomic batch: their tallies are settled together, each
+    /// serializes its own documents on a thread of its own. Returns each
+    /// overlay's carry, in order.
+    pub fn commit_all(mut overlays: Vec<Overlay>, store: &Store) -> Result<Vec<Carry>, StoreError> {
+        let Some((first, rest)) = overlays.split_first_mut() else {
+            return Ok(Vec::new());
+        };
+        for other in rest {
+            for (at, t) in std::mem::take(&mut other.tallies) {
+                first.tallies.entry(at).or_default().add(&t);
+            }
+        }
+        first.settle_tallies()?;
+        let written: Vec<(Vec<Entry>, Carry)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = overlays
+                .into_iter()
+                .map(|ov| scope.spawn(move || ov.into_writes()))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
         let mut batch = WriteBatch::default();
-        self.members.write_into(&mut batch);
-        self.lots.write_into(&mut batch);
-        self.expiring.write_into(&mut batch);
-        self.partners.write_into(&mut batch);
-        self.stats.write_into(&mut batch);
-        self.programs.write_into(&mut batch);
-        self.open.write_into(&mut batch);
-        self.buckets.write_into(&mut batch);
-        for (k, v) in self.puts {
-            batch.put(k, v);
+        for (entries, _) in &written {
+            for (k, v) in entries {
+                match v {
+                    Some(v) => batch.put(k, v),
+                    None => batch.delete(k),
+                }
+            }
         }
+        store.write(batch)?;
+        Ok(written.into_iter().map(|(_, carry)| carry).collect())
+    }
+
+    /// Everything the overlay changed, serialized (`None`: deleted), and
+    /// the member views to carry.
+    fn into_writes(self) -> (Vec<Entry>, Carry) {
+        let mut out = Vec::with_capacity(self.members.docs.len() * 8 + self.puts.len());
+        self.members.write_into(&mut out);
+        self.lots.drain_into(&mut out);
+        self.expiring.drain_into(&mut out);
+        self.partners.drain_into(&mut out);
+        self.stats.drain_into(&mut out);
+        self.programs.drain_into(&mut out);
+        self.open.drain_into(&mut out);
+        self.buckets.drain_into(&mut out);
+        out.extend(self.puts.into_iter().map(|(k, v)| (k, Some(v))));
         for (p, next) in self.applied {
-            batch.put(keys::applied(p), next.to_be_bytes());
+            out.push((keys::applied(p), Some(next.to_be_bytes().to_vec())));
         }
-        store.write(batch)
+        let mut carry = self.carry;
+        if carry.members.len() + self.members.docs.len() > CARRY_MEMBERS {
+            carry.members.clear();
+        }
+        for (key, doc) in self.members.docs {
+            if let Some(view) = doc {
+                carry.members.insert(key, view);
+            }
+        }
+        (out, carry)
     }
 }

@@ -24,6 +24,10 @@ pub struct Tally {
     /// Partner figures by partner ("" is the program itself), then currency.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub partners: BTreeMap<String, BTreeMap<String, PartnerFigures>>,
+    /// On a second's bucket: the one microsecond all its events fall at,
+    /// while they fall at one (see [`SECOND`]). Not part of the sum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_at: Option<i64>,
 }
 
 impl Tally {
@@ -128,6 +132,15 @@ pub fn add_figures(into: &mut PartnerFigures, from: &PartnerFigures) {
 /// the exact microsecond. A bucket's tally is the sum of the events whose
 /// business time falls in it.
 pub const LEVELS: [i64; 5] = [86_400_000_000, 3_600_000_000, 60_000_000, 1_000_000, 1];
+
+/// The level of whole seconds.
+pub const SECOND: usize = 3;
+/// The exact level. Its buckets exist only for seconds whose events fall at
+/// more than one microsecond: a second whose events share one microsecond
+/// says which in [`Tally::only_at`], and a cut inside it takes the whole
+/// second or nothing. Most seconds hold one event, so this halves the
+/// buckets a fold writes.
+pub const EXACT: usize = 4;
 
 /// Start (in microseconds since the epoch) of the bucket of `level` that
 /// holds `t`.

@@ -13,6 +13,17 @@ pub struct Applied {
     pub max_wait: Duration,
 }
 
+/// A `min_position` token; absent or empty waits for nothing. Parsed
+/// before any wait, so a bad one is an immediate 400.
+pub fn token(text: Option<&str>) -> Result<Positions, QueryError> {
+    match text.filter(|t| !t.is_empty()) {
+        None => Ok(Positions::default()),
+        Some(t) => t.parse().map_err(|_| {
+            QueryError::Invalid(format!("min_position {t:?} is not a position such as 0:42"))
+        }),
+    }
+}
+
 impl Applied {
     pub fn new(offsets: watch::Receiver<Vec<u64>>) -> Self {
         Applied {
@@ -21,16 +32,12 @@ impl Applied {
         }
     }
 
-    /// Waits until every position in the token is applied.
-    pub async fn wait_for(&self, token: Option<&str>) -> Result<(), QueryError> {
-        let Some(token) = token.filter(|t| !t.is_empty()) else {
+    /// Waits until every position wanted is applied: 503
+    /// `position_not_reached` after `max_wait`.
+    pub async fn wait_for(&self, wanted: &Positions) -> Result<(), QueryError> {
+        if wanted.is_empty() {
             return Ok(());
-        };
-        let wanted: Positions = token.parse().map_err(|_| {
-            QueryError::Invalid(format!(
-                "min_position {token:?} is not a position such as 0:42"
-            ))
-        })?;
+        }
         let reached = |applied: &Vec<u64>| {
             wanted
                 .iter()
@@ -42,7 +49,37 @@ impl Applied {
             .map(|r| r.is_ok());
         match outcome {
             Ok(true) => Ok(()),
-            _ => Err(QueryError::PositionNotReached(token.to_string())),
+            _ => Err(QueryError::PositionNotReached(wanted.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_parsed_before_any_wait() {
+        assert!(token(None).unwrap().is_empty());
+        assert!(token(Some("")).unwrap().is_empty());
+        assert_eq!(token(Some("1:4,0:2")).unwrap().to_string(), "0:2,1:4");
+        assert!(matches!(token(Some("soon")), Err(QueryError::Invalid(_))));
+    }
+
+    #[tokio::test]
+    async fn waits_until_applied_or_answers_not_reached() {
+        let (tx, rx) = watch::channel(vec![3, 0]);
+        let applied = Applied {
+            offsets: rx,
+            max_wait: Duration::from_millis(50),
+        };
+        applied.wait_for(&"0:2".parse().unwrap()).await.unwrap();
+        let later: Positions = "0:2,1:0".parse().unwrap();
+        assert!(matches!(
+            applied.wait_for(&later).await,
+            Err(QueryError::PositionNotReached(p)) if p == "0:2,1:0"
+        ));
+        tx.send_replace(vec![3, 1]);
+        applied.wait_for(&later).await.unwrap();
     }
 }

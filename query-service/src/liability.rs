@@ -8,7 +8,6 @@ use ledger_core::program::CurrencyKind;
 use ledger_core::{Decimal, ProgramDefinition, Time};
 use projector::as_of;
 use projector::read_model;
-use projector::tally::add_figures;
 use projector::views::{PartnerFigures, ProgramView};
 use projector::Store;
 use serde_json::{json, Value};
@@ -23,26 +22,33 @@ pub struct Liability {
 }
 
 impl Liability {
-    pub fn sum(&self) -> PartnerFigures {
+    pub fn sum(&self) -> Result<PartnerFigures, QueryError> {
         let mut sum = PartnerFigures::default();
         for f in self.currencies.values() {
-            add_figures(&mut sum, f);
+            add(&mut sum, f)?;
         }
-        sum
+        Ok(sum)
     }
 
-    pub fn amount(&self, f: &PartnerFigures) -> Option<Decimal> {
-        self.cost_per_point.map(|c| f.outstanding() * c)
+    /// Outstanding points times the cost per point; none for the program's
+    /// own points.
+    pub fn amount(&self, f: &PartnerFigures) -> Result<Option<Decimal>, QueryError> {
+        let Some(cost) = self.cost_per_point else {
+            return Ok(None);
+        };
+        outstanding(f)?
+            .checked_mul(cost)
+            .map(Some)
+            .ok_or_else(|| overflow(&format!("the liability of partner {:?}", self.partner_id)))
     }
 
-    pub fn json(&self, money_currency: &str) -> Value {
-        let by_currency: serde_json::Map<String, Value> = self
-            .currencies
-            .iter()
-            .map(|(c, f)| (c.clone(), figures_json(f, self.amount(f))))
-            .collect();
-        let sum = self.sum();
-        let mut body = figures_json(&sum, self.amount(&sum));
+    pub fn json(&self, money_currency: &str) -> Result<Value, QueryError> {
+        let mut by_currency = serde_json::Map::new();
+        for (c, f) in &self.currencies {
+            by_currency.insert(c.clone(), figures_json(f, self.amount(f)?)?);
+        }
+        let sum = self.sum()?;
+        let mut body = figures_json(&sum, self.amount(&sum)?)?;
         body["partner_id"] = match self.partner_id.as_str() {
             "" => Value::Null,
             id => json!(id),
@@ -50,19 +56,43 @@ impl Liability {
         body["cost_per_point"] = json!(self.cost_per_point.map(|c| c.normalize()));
         body["money_currency"] = json!(money_currency);
         body["currencies"] = Value::Object(by_currency);
-        body
+        Ok(body)
     }
 }
 
-fn figures_json(f: &PartnerFigures, amount: Option<Decimal>) -> Value {
-    json!({
+/// Figures come from the read models, so their arithmetic is checked: an
+/// overflow of the decimal range is a clear 500, not a panic.
+fn overflow(what: &str) -> QueryError {
+    QueryError::Internal(format!("{what} overflows the decimal range"))
+}
+
+/// Issued - redeemed - expired - cancelled.
+fn outstanding(f: &PartnerFigures) -> Result<Decimal, QueryError> {
+    f.issued
+        .checked_sub(f.redeemed)
+        .and_then(|d| d.checked_sub(f.expired))
+        .and_then(|d| d.checked_sub(f.cancelled))
+        .ok_or_else(|| overflow("outstanding points"))
+}
+
+fn add(into: &mut PartnerFigures, from: &PartnerFigures) -> Result<(), QueryError> {
+    let plus = |a: Decimal, b: Decimal| a.checked_add(b).ok_or_else(|| overflow("a sum of points"));
+    into.issued = plus(into.issued, from.issued)?;
+    into.redeemed = plus(into.redeemed, from.redeemed)?;
+    into.expired = plus(into.expired, from.expired)?;
+    into.cancelled = plus(into.cancelled, from.cancelled)?;
+    Ok(())
+}
+
+fn figures_json(f: &PartnerFigures, amount: Option<Decimal>) -> Result<Value, QueryError> {
+    Ok(json!({
         "issued": f.issued.normalize(),
         "redeemed": f.redeemed.normalize(),
         "expired": f.expired.normalize(),
         "cancelled": f.cancelled.normalize(),
-        "outstanding": f.outstanding().normalize(),
+        "outstanding": outstanding(f)?.normalize(),
         "liability_amount": amount.map(|a| a.normalize()),
-    })
+    }))
 }
 
 /// Every partner of the program (those defined now, any that held points
@@ -129,24 +159,32 @@ fn liability(
 }
 
 /// The whole program's liability document.
-pub fn program_json(program: &ProgramView, at: Option<Time>, partners: &[Liability]) -> Value {
+pub fn program_json(
+    program: &ProgramView,
+    at: Option<Time>,
+    partners: &[Liability],
+) -> Result<Value, QueryError> {
     let money = &program.definition.money_currency;
     let mut total = PartnerFigures::default();
     let mut amount = Decimal::ZERO;
+    let mut documents = Vec::with_capacity(partners.len());
     for l in partners {
-        let sum = l.sum();
-        add_figures(&mut total, &sum);
-        amount += l.amount(&sum).unwrap_or_default();
+        let sum = l.sum()?;
+        add(&mut total, &sum)?;
+        amount = amount
+            .checked_add(l.amount(&sum)?.unwrap_or_default())
+            .ok_or_else(|| overflow("the total liability"))?;
+        documents.push(l.json(money)?);
     }
-    let mut total_json = figures_json(&total, Some(amount));
+    let mut total_json = figures_json(&total, Some(amount))?;
     total_json["money_currency"] = json!(money);
-    json!({
+    Ok(json!({
         "program_id": program.program_id,
         "as_of": at.map(|t| ledger_core::time::format(&t)),
         "money_currency": money,
-        "partners": partners.iter().map(|l| l.json(money)).collect::<Vec<_>>(),
+        "partners": documents,
         "total": total_json,
-    })
+    }))
 }
 
 /// The same figures as CSV: one row per partner and currency.
@@ -176,9 +214,9 @@ pub fn program_csv(program: &ProgramView, partners: &[Liability]) -> Result<Stri
                 text(Some(f.redeemed)),
                 text(Some(f.expired)),
                 text(Some(f.cancelled)),
-                text(Some(f.outstanding())),
+                text(Some(outstanding(f)?)),
                 text(l.cost_per_point),
-                text(l.amount(f)),
+                text(l.amount(f)?),
                 program.definition.money_currency.clone(),
             ])
             .map_err(csv_failed)?;
@@ -188,4 +226,50 @@ pub fn program_csv(program: &ProgramView, partners: &[Liability]) -> Result<Stri
         .into_inner()
         .map_err(|e| QueryError::Internal(format!("csv: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hotel(issued: Decimal, cost: &str) -> Liability {
+        Liability {
+            partner_id: "hotel".into(),
+            cost_per_point: Some(cost.parse().unwrap()),
+            currencies: BTreeMap::from([(
+                "POINTS".to_string(),
+                PartnerFigures {
+                    issued,
+                    redeemed: Decimal::from(100),
+                    ..Default::default()
+                },
+            )]),
+        }
+    }
+
+    #[test]
+    fn liability_is_outstanding_times_cost() {
+        let l = hotel(Decimal::from(300), "0.005");
+        let body = l.json("EUR").unwrap();
+        assert_eq!(body["outstanding"], json!("200"));
+        assert_eq!(body["liability_amount"], json!("1"));
+    }
+
+    #[test]
+    fn an_overflow_is_an_error_not_a_panic() {
+        let l = hotel(Decimal::MAX, "10");
+        let e = l.json("EUR").unwrap_err();
+        assert!(
+            matches!(&e, QueryError::Internal(m) if m.contains("overflows")),
+            "{e}"
+        );
+        let twice = Liability {
+            currencies: BTreeMap::from([
+                ("A".to_string(), l.currencies["POINTS"].clone()),
+                ("B".to_string(), l.currencies["POINTS"].clone()),
+            ]),
+            ..hotel(Decimal::MAX, "0")
+        };
+        assert!(matches!(twice.sum(), Err(QueryError::Internal(_))));
+    }
 }

@@ -4,6 +4,8 @@
 
 pub mod consistency;
 pub mod error;
+pub mod extract;
+pub mod fallback;
 pub mod history;
 pub mod liability;
 pub mod member;

@@ -65,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
         Some(brokers) => project(&args, brokers).await?,
         None => follow(&args)?,
     };
-    let app = query_service::router(store, Applied::new(applied))
+    let routes = query_service::router(store, Applied::new(applied))
         .merge(event_log::service::health_routes())
         .route(
             "/readyz",
@@ -82,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             }),
         );
+    let app = query_service::fallback::with_json_errors(routes);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .context("binding")?;

@@ -4,6 +4,7 @@
 
 use crate::error::QueryError;
 use chrono::{Duration, NaiveDate};
+use event_log::Positions;
 use ledger_core::Time;
 use projector::as_of::Cut;
 
@@ -41,19 +42,42 @@ pub fn time(as_of: Option<&str>) -> Result<Option<Time>, QueryError> {
 
 /// The cut of a member view: at most one of `as_of` and `as_of_position`.
 pub fn cut(as_of: Option<&str>, as_of_position: Option<&str>) -> Result<Option<Cut>, QueryError> {
-    let position = as_of_position.filter(|p| !p.is_empty());
-    match (time(as_of)?, position) {
+    match (time(as_of)?, as_of_position) {
         (Some(_), Some(_)) => Err(QueryError::Invalid(
             "give as_of or as_of_position, not both".into(),
         )),
         (Some(t), None) => Ok(Some(Cut::Time(t))),
-        (None, Some(p)) => p.parse().map(|p| Some(Cut::Position(p))).map_err(|_| {
-            QueryError::Invalid(format!(
-                "as_of_position {p:?} is not a position such as 0:42"
-            ))
-        }),
+        (None, Some(p)) => position(p).map(|p| Some(Cut::Position(p))),
         (None, None) => Ok(None),
     }
+}
+
+/// `as_of_position`: at least one `partition:offset`. An empty or
+/// comma-only list names no event at all, so it is a 400 rather than the
+/// view before the first event (a misleading 404).
+pub fn position(text: &str) -> Result<Positions, QueryError> {
+    match text.parse::<Positions>() {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => Err(QueryError::Invalid(format!(
+            "as_of_position {text:?} is not a position such as 0:42"
+        ))),
+    }
+}
+
+/// The cut of program totals (statistics, liability): a business time only.
+/// They are kept in time buckets, not by log position, so `as_of_position`
+/// is refused rather than ignored (the live figures labelled as of it).
+pub fn time_only(
+    as_of: Option<&str>,
+    as_of_position: Option<&str>,
+) -> Result<Option<Time>, QueryError> {
+    if as_of_position.is_some() {
+        return Err(QueryError::Invalid(
+            "as_of_position is not supported on statistics and liability: give as_of (a business time)"
+                .into(),
+        ));
+    }
+    time(as_of)
 }
 
 #[cfg(test)]
@@ -83,5 +107,30 @@ mod tests {
         assert!(cut(Some("2026-01-01"), Some("0:4")).is_err());
         assert!(cut(None, Some("four")).is_err());
         assert!(matches!(cut(Some(""), None), Ok(None)));
+    }
+
+    #[test]
+    fn a_position_cut_names_at_least_one_position() {
+        for empty in ["", ",", ",,", " "] {
+            assert!(
+                matches!(cut(None, Some(empty)), Err(QueryError::Invalid(_))),
+                "{empty:?}"
+            );
+        }
+        assert_eq!(position("0:4,").unwrap().to_string(), "0:4");
+    }
+
+    #[test]
+    fn totals_refuse_a_position_cut() {
+        assert!(matches!(time_only(None, None), Ok(None)));
+        assert!(matches!(time_only(Some("2026-01-31"), None), Ok(Some(_))));
+        for p in ["0:4", "", ","] {
+            let e = time_only(None, Some(p)).unwrap_err();
+            assert!(
+                matches!(&e, QueryError::Invalid(m) if m.contains("as_of_position is not supported")),
+                "{e}"
+            );
+        }
+        assert!(time_only(Some("last week"), None).is_err());
     }
 }

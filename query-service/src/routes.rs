@@ -1,7 +1,8 @@
 //! Route table and handlers of the query side.
 
-use crate::consistency::Applied;
+use crate::consistency::{self, Applied};
 use crate::error::QueryError;
+use crate::extract::Checked;
 use crate::history::{self, HistoryQuery};
 use crate::liability;
 use crate::member::{expiring_dates, expiring_of_lots, member_json, EXPIRING_DATES};
@@ -11,12 +12,14 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use projector::as_of;
+use ledger_core::Time;
+use projector::as_of::{self, Cut};
 use projector::read_model;
-use projector::Store;
+use projector::{Store, StoreError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use tokio::task::JoinError;
 
 #[derive(Clone)]
 pub struct QueryState {
@@ -32,7 +35,7 @@ pub struct Consistency {
 }
 
 /// A read as of a past point (`as_of`, or `as_of_position` where a view
-/// takes one), after the consistency token.
+/// takes one; the others refuse it), after the consistency token.
 #[derive(Deserialize)]
 pub struct PointInTime {
     pub min_position: Option<String>,
@@ -67,17 +70,27 @@ pub fn router(store: Arc<Store>, applied: Applied) -> Router {
 async fn read<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, QueryError> + Send + 'static,
 ) -> Result<T, QueryError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| QueryError::Store(projector::StoreError::Task(e.to_string())))?
+    tokio::task::spawn_blocking(f).await.map_err(task_failed)?
+}
+
+/// A read that panicked is a bug (500 `internal`), not an unavailable
+/// store; one that was cancelled (the runtime shutting down) is.
+fn task_failed(e: JoinError) -> QueryError {
+    if e.is_panic() {
+        QueryError::Internal("a read task panicked".into())
+    } else {
+        QueryError::Store(StoreError::Task(e.to_string()))
+    }
 }
 
 async fn program(
     State(s): State<QueryState>,
-    Path(p): Path<String>,
-    Query(c): Query<Consistency>,
+    Checked(Path(p)): Checked<Path<String>>,
+    Checked(Query(c)): Checked<Query<Consistency>>,
 ) -> Reply {
-    s.applied.wait_for(c.min_position.as_deref()).await?;
+    s.applied
+        .wait_for(&consistency::token(c.min_position.as_deref())?)
+        .await?;
     let view =
         read(move || read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p)))
             .await?;
@@ -94,10 +107,12 @@ async fn program(
 /// every version it had.
 async fn promotions(
     State(s): State<QueryState>,
-    Path(p): Path<String>,
-    Query(c): Query<Consistency>,
+    Checked(Path(p)): Checked<Path<String>>,
+    Checked(Query(c)): Checked<Query<Consistency>>,
 ) -> Reply {
-    s.applied.wait_for(c.min_position.as_deref()).await?;
+    s.applied
+        .wait_for(&consistency::token(c.min_position.as_deref())?)
+        .await?;
     let view =
         read(move || read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p)))
             .await?;
@@ -121,11 +136,17 @@ async fn promotions(
 
 async fn member(
     State(s): State<QueryState>,
-    Path((p, m)): Path<(String, String)>,
-    Query(q): Query<PointInTime>,
+    Checked(Path((p, m))): Checked<Path<(String, String)>>,
+    Checked(Query(q)): Checked<Query<PointInTime>>,
 ) -> Reply {
-    s.applied.wait_for(q.min_position.as_deref()).await?;
+    let mut wanted = consistency::token(q.min_position.as_deref())?;
     let cut = point::cut(q.as_of.as_deref(), q.as_of_position.as_deref())?;
+    // A position not applied yet would give the live view labelled as of
+    // it: the cut is a consistency token too.
+    if let Some(Cut::Position(at)) = &cut {
+        wanted.merge(at);
+    }
+    s.applied.wait_for(&wanted).await?;
     read(move || {
         let Some(cut) = cut else {
             let view =
@@ -167,10 +188,10 @@ fn missing(store: &Store, program: &str, member: &str) -> QueryError {
 
 async fn ledger(
     State(s): State<QueryState>,
-    Path((p, m)): Path<(String, String)>,
-    Query(q): Query<HistoryQuery>,
+    Checked(Path((p, m))): Checked<Path<(String, String)>>,
+    Checked(Query(q)): Checked<Query<HistoryQuery>>,
 ) -> Reply {
-    s.applied.wait_for(q.min_position.as_deref()).await?;
+    let wanted = consistency::token(q.min_position.as_deref())?;
     let limit = q.limit.unwrap_or(100);
     if limit == 0 || limit > history::MAX_PAGE {
         return Err(QueryError::Invalid(format!(
@@ -180,6 +201,7 @@ async fn ledger(
     }
     let after = history::parse_cursor(q.cursor.as_deref())?;
     let filter = history::Filter::parse(&q)?;
+    s.applied.wait_for(&wanted).await?;
     read(move || {
         read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
         Ok(Json(history::page(
@@ -191,10 +213,12 @@ async fn ledger(
 
 async fn lots(
     State(s): State<QueryState>,
-    Path((p, m)): Path<(String, String)>,
-    Query(c): Query<Consistency>,
+    Checked(Path((p, m))): Checked<Path<(String, String)>>,
+    Checked(Query(c)): Checked<Query<Consistency>>,
 ) -> Reply {
-    s.applied.wait_for(c.min_position.as_deref()).await?;
+    s.applied
+        .wait_for(&consistency::token(c.min_position.as_deref())?)
+        .await?;
     read(move || {
         read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
         let lots = read_model::lots(&s.store, &p, &m)?;
@@ -214,14 +238,15 @@ const MAX_DATES: usize = 100;
 
 async fn expiring(
     State(s): State<QueryState>,
-    Path((p, m)): Path<(String, String)>,
-    Query(q): Query<Expiring>,
+    Checked(Path((p, m))): Checked<Path<(String, String)>>,
+    Checked(Query(q)): Checked<Query<Expiring>>,
 ) -> Reply {
-    s.applied.wait_for(q.min_position.as_deref()).await?;
+    let wanted = consistency::token(q.min_position.as_deref())?;
     let dates = q.dates.unwrap_or(10);
     if dates == 0 || dates > MAX_DATES {
         return Err(QueryError::Invalid(format!("dates must be 1-{MAX_DATES}")));
     }
+    s.applied.wait_for(&wanted).await?;
     read(move || {
         let view =
             read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
@@ -234,17 +259,26 @@ async fn expiring(
     .await
 }
 
+/// The business time of a statistics or liability read, once its
+/// parameters are valid and its consistency token is applied.
+async fn totals_at(s: &QueryState, q: &PointInTime) -> Result<Option<Time>, QueryError> {
+    let at = point::time_only(q.as_of.as_deref(), q.as_of_position.as_deref())?;
+    s.applied
+        .wait_for(&consistency::token(q.min_position.as_deref())?)
+        .await?;
+    Ok(at)
+}
+
 async fn partner_liability(
     State(s): State<QueryState>,
-    Path((p, partner)): Path<(String, String)>,
-    Query(q): Query<PointInTime>,
+    Checked(Path((p, partner))): Checked<Path<(String, String)>>,
+    Checked(Query(q)): Checked<Query<PointInTime>>,
 ) -> Reply {
-    s.applied.wait_for(q.min_position.as_deref()).await?;
-    let at = point::time(q.as_of.as_deref())?;
+    let at = totals_at(&s, &q).await?;
     read(move || {
         let program = read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p))?;
         let l = liability::one(&s.store, &program, &partner, at)?;
-        let mut body = l.json(&program.definition.money_currency);
+        let mut body = l.json(&program.definition.money_currency)?;
         body["as_of"] = json!(at.map(|t| ledger_core::time::format(&t)));
         Ok(Json(body))
     })
@@ -254,12 +288,11 @@ async fn partner_liability(
 /// Every partner's liability and the total, as JSON or (`Accept: text/csv`) CSV.
 async fn program_liability(
     State(s): State<QueryState>,
-    Path(p): Path<String>,
-    Query(q): Query<PointInTime>,
+    Checked(Path(p)): Checked<Path<String>>,
+    Checked(Query(q)): Checked<Query<PointInTime>>,
     headers: HeaderMap,
 ) -> Result<Response, QueryError> {
-    s.applied.wait_for(q.min_position.as_deref()).await?;
-    let at = point::time(q.as_of.as_deref())?;
+    let at = totals_at(&s, &q).await?;
     let wants_csv = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -271,18 +304,17 @@ async fn program_liability(
             let body = liability::program_csv(&program, &partners)?;
             return Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response());
         }
-        Ok(Json(liability::program_json(&program, at, &partners)).into_response())
+        Ok(Json(liability::program_json(&program, at, &partners)?).into_response())
     })
     .await
 }
 
 async fn stats(
     State(s): State<QueryState>,
-    Path(p): Path<String>,
-    Query(q): Query<PointInTime>,
+    Checked(Path(p)): Checked<Path<String>>,
+    Checked(Query(q)): Checked<Query<PointInTime>>,
 ) -> Reply {
-    s.applied.wait_for(q.min_position.as_deref()).await?;
-    let at = point::time(q.as_of.as_deref())?;
+    let at = totals_at(&s, &q).await?;
     read(move || {
         let program = read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p))?;
         let (stats, version) = match at {
@@ -312,4 +344,22 @@ async fn stats(
         })))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+
+    #[tokio::test]
+    async fn a_read_that_panics_is_internal_not_store_unavailable() {
+        let e = read(|| -> Result<(), QueryError> { panic!("a read bug") })
+            .await
+            .unwrap_err();
+        assert!(matches!(e, QueryError::Internal(_)), "{e}");
+        assert_eq!(
+            e.into_response().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
 }

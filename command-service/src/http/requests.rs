@@ -141,10 +141,11 @@ pub struct RunRequest {
 
 impl EnrollRequest {
     pub fn into_command(self, now: Time) -> Result<(String, MemberCommand), ApiError> {
-        if !ledger_core::ids::valid_id(&self.member_id) {
-            return Err(ApiError::invalid(
-                "member_id must be 1-128 of A-Z a-z 0-9 . _ - : @",
-            ));
+        if !ledger_core::ids::valid_member_id(&self.member_id) {
+            return Err(ApiError::invalid(format!(
+                "member_id must be {}",
+                ledger_core::ids::MEMBER_ID_RULE
+            )));
         }
         Ok((
             self.member_id,

@@ -52,10 +52,11 @@ pub fn decide(
     validate::command(program, command)?;
     let fingerprint = fingerprint(command);
     let Some(member) = member else {
-        if !crate::ids::valid_id(member_id) {
-            return Err(Rejection::invalid(
-                "member id must be 1-128 of A-Z a-z 0-9 . _ - : @",
-            ));
+        if !crate::ids::valid_member_id(member_id) {
+            return Err(Rejection::invalid(format!(
+                "member id must be {}",
+                crate::ids::MEMBER_ID_RULE
+            )));
         }
         return match command {
             MemberCommand::Enroll {

@@ -2,7 +2,10 @@
 //! amounts and their precision. Failures are `invalid_request`.
 
 use crate::command::{Accrual, GroupTerms, MemberCommand, VoucherAction};
-use crate::ids::{valid_derived_id, valid_id, valid_text, valid_transaction_id, valid_voucher_id};
+use crate::ids::{
+    valid_derived_id, valid_member_id, valid_text, valid_transaction_id, valid_voucher_id,
+    MEMBER_ID_RULE,
+};
 use crate::numbers::{positive_with_scale, MAX_QUANTITY};
 use crate::program::{CurrencyKind, Program};
 use crate::{Datelike, Decimal, Rejection};
@@ -187,11 +190,11 @@ pub(crate) fn command(program: &Program, command: &MemberCommand) -> Result<(), 
 }
 
 fn member_id(field: &str, id: &str) -> Result<(), Rejection> {
-    if valid_id(id) {
+    if valid_member_id(id) {
         Ok(())
     } else {
         Err(Rejection::invalid(format!(
-            "{field} must be 1-128 of A-Z a-z 0-9 . _ - : @"
+            "{field} must be {MEMBER_ID_RULE}"
         )))
     }
 }
