@@ -4,15 +4,13 @@ use crate::embedded::DataDir;
 use crate::sample::{sample_program, SAMPLE_PROGRAM_ID};
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::{Json, Router};
+use axum::Router;
 use command_service::courier::Elsewhere;
 use command_service::{CommandService, SystemClock};
 use event_log::{EventLog, KafkaConfig, KafkaLog};
 use projector::{Projector, Store};
+use query_service::fallback;
 use query_service::Applied;
-use serde_json::json;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -104,9 +102,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             projector.subscribe(),
             startup_end,
         ))
-        .fallback(not_found)
+        .fallback(fallback::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(CatchPanicLayer::custom(|_| internal_error()))
+        .layer(CatchPanicLayer::custom(fallback::panicked))
         .layer(TraceLayer::new_for_http());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -123,21 +121,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Ok(Err(e)) => Err(e).context("projector"),
         Err(e) => Err(anyhow::anyhow!("projector task: {e}")),
     }
-}
-
-async fn not_found() -> impl IntoResponse {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({"error": {"code": "route_not_found", "message": "no such route"}})),
-    )
-}
-
-fn internal_error() -> axum::response::Response {
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Json(json!({"error": {"code": "internal", "message": "internal error"}})),
-    )
-        .into_response()
 }
 
 async fn shutdown_signal() {

@@ -43,7 +43,7 @@ fn rejected(rejection: impl IntoResponse + Display) -> QueryError {
 mod tests {
     use super::*;
     use crate::history::HistoryQuery;
-    use axum::body::{to_bytes, Body};
+    use axum::body::Body;
     use axum::extract::{Path, Query};
     use axum::http::{Request, StatusCode};
     use axum::routing::get;
@@ -60,16 +60,7 @@ mod tests {
 
     async fn get_json(uri: &str) -> (StatusCode, Value) {
         let app = Router::new().route("/members/{member}/ledger", get(page));
-        let response = app
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let bytes = to_bytes(response.into_body(), 1 << 16).await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        crate::test_support::get_json(app, uri).await
     }
 
     #[tokio::test]

@@ -45,11 +45,8 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::body::{to_bytes, Body};
-    use axum::http::Request;
     use axum::routing::get;
     use serde_json::Value;
-    use tower::ServiceExt;
 
     async fn answer(uri: &str) -> (StatusCode, Value) {
         let app = with_json_errors(Router::new().route(
@@ -61,16 +58,7 @@ mod tests {
                 "unreachable"
             }),
         ));
-        let response = app
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let bytes = to_bytes(response.into_body(), 1 << 16).await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        crate::test_support::get_json(app, uri).await
     }
 
     #[tokio::test]

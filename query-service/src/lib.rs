@@ -11,6 +11,8 @@ pub mod liability;
 pub mod member;
 pub mod point;
 pub mod routes;
+#[cfg(test)]
+mod test_support;
 
 pub use consistency::Applied;
 pub use error::QueryError;
