@@ -32,6 +32,12 @@ impl Applied {
         }
     }
 
+    /// Parses a `min_position` token and waits for it (for reads with no
+    /// other parameter to check first).
+    pub async fn wait_for_token(&self, text: Option<&str>) -> Result<(), QueryError> {
+        self.wait_for(&token(text)?).await
+    }
+
     /// Waits until every position wanted is applied: 503
     /// `position_not_reached` after `max_wait`.
     pub async fn wait_for(&self, wanted: &Positions) -> Result<(), QueryError> {

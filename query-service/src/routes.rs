@@ -88,9 +88,7 @@ async fn program(
     Checked(Path(p)): Checked<Path<String>>,
     Checked(Query(c)): Checked<Query<Consistency>>,
 ) -> Reply {
-    s.applied
-        .wait_for(&consistency::token(c.min_position.as_deref())?)
-        .await?;
+    s.applied.wait_for_token(c.min_position.as_deref()).await?;
     let view =
         read(move || read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p)))
             .await?;
@@ -110,9 +108,7 @@ async fn promotions(
     Checked(Path(p)): Checked<Path<String>>,
     Checked(Query(c)): Checked<Query<Consistency>>,
 ) -> Reply {
-    s.applied
-        .wait_for(&consistency::token(c.min_position.as_deref())?)
-        .await?;
+    s.applied.wait_for_token(c.min_position.as_deref()).await?;
     let view =
         read(move || read_model::program(&s.store, &p)?.ok_or_else(|| QueryError::program(&p)))
             .await?;
@@ -216,9 +212,7 @@ async fn lots(
     Checked(Path((p, m))): Checked<Path<(String, String)>>,
     Checked(Query(c)): Checked<Query<Consistency>>,
 ) -> Reply {
-    s.applied
-        .wait_for(&consistency::token(c.min_position.as_deref())?)
-        .await?;
+    s.applied.wait_for_token(c.min_position.as_deref()).await?;
     read(move || {
         read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
         let lots = read_model::lots(&s.store, &p, &m)?;
@@ -263,9 +257,7 @@ async fn expiring(
 /// parameters are valid and its consistency token is applied.
 async fn totals_at(s: &QueryState, q: &PointInTime) -> Result<Option<Time>, QueryError> {
     let at = point::time_only(q.as_of.as_deref(), q.as_of_position.as_deref())?;
-    s.applied
-        .wait_for(&consistency::token(q.min_position.as_deref())?)
-        .await?;
+    s.applied.wait_for_token(q.min_position.as_deref()).await?;
     Ok(at)
 }
 
