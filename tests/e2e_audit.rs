@@ -390,3 +390,106 @@ fn alter_hotel_figures(models: &Path) {
     batch.put(&key, serde_json::to_vec(&figures).unwrap());
     store.write(batch).unwrap();
 }
+
+/// Every page of `path` (`{cursor_param}` appended), following the cursor in
+/// `next_field` to the end; the items of `field` in order.
+async fn all_pages(
+    api: &Api,
+    path: &str,
+    cursor_param: &str,
+    field: &str,
+    next_field: &str,
+) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..100 {
+        let (s, b) = api.get(&format!("{path}&{cursor_param}={cursor}")).await;
+        assert_eq!(s, 200, "{path}: {b}");
+        items.extend(b[field].as_array().unwrap().iter().cloned());
+        match b[next_field].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => return items,
+        }
+    }
+    panic!("{path}: the cursor never ended");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_lots_come_a_page_at_a_time_live_and_as_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let api = Api::new(&server.base);
+    let program: Value = serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
+    let (s, b) = api.put(P, program).await;
+    assert_eq!(s, 200, "{b}");
+    command(&api, "/members", json!({"member_id": "cy", "member_type": "individual", "enrolled_at": "2026-01-01T00:00:00Z"})).await;
+    let mut token = String::new();
+    for day in 1..=7 {
+        let b = command(&api, "/members/cy/accruals", json!({"transaction_id": format!("cy-{day}"), "occurred_at": format!("2026-03-0{day}T10:00:00Z"), "points": {"POINTS": "10"}, "partner_id": if day % 2 == 0 { json!("hotel") } else { Value::Null }})).await;
+        token = b["position"].as_str().unwrap().to_string();
+    }
+    let member = format!("{P}/members/cy?min_position={token}");
+
+    // Live: pages of two in key order, then nothing more; one page of all agrees.
+    let (s, whole) = api
+        .get(&format!(
+            "{P}/members/cy/lots?min_position={token}&limit=1000"
+        ))
+        .await;
+    assert_eq!(s, 200, "{whole}");
+    assert!(whole["next_cursor"].is_null(), "{whole}");
+    let whole = whole["lots"].as_array().unwrap().clone();
+    assert!(whole.len() >= 7, "one lot per accrual at least: {whole:?}");
+    let paged = all_pages(
+        &api,
+        &format!("{P}/members/cy/lots?min_position={token}&limit=2"),
+        "cursor",
+        "lots",
+        "next_cursor",
+    )
+    .await;
+    assert_eq!(paged, whole);
+    let (_, first) = api
+        .get(&format!("{P}/members/cy/lots?min_position={token}"))
+        .await;
+    assert_eq!(
+        first["lots"].as_array().unwrap().len(),
+        whole.len(),
+        "a default page holds 100"
+    );
+
+    // As of the fifth accrual: the lots open then, a page at a time, and their count.
+    let as_of = format!("{member}&as_of=2026-03-05T12:00:00Z");
+    let (s, view) = api.get(&format!("{as_of}&lots_limit=1000")).await;
+    assert_eq!(s, 200, "{view}");
+    let then = view["lots"].as_array().unwrap().clone();
+    assert_eq!(view["open_lots"], json!(then.len()), "{view}");
+    assert!(view["lots_next_cursor"].is_null(), "{view}");
+    assert!(then.len() >= 5 && then.len() < whole.len(), "{view}");
+    let paged = all_pages(
+        &api,
+        &format!("{as_of}&lots_limit=2"),
+        "lots_cursor",
+        "lots",
+        "lots_next_cursor",
+    )
+    .await;
+    assert_eq!(paged, then);
+
+    // Bad page parameters are 400s on both routes.
+    for bad in [
+        format!("{P}/members/cy/lots?limit=0"),
+        format!("{P}/members/cy/lots?limit=1001"),
+        format!("{P}/members/cy/lots?cursor=zz"),
+        format!("{as_of}&lots_limit=0"),
+        format!("{as_of}&lots_cursor=not-a-cursor"),
+        format!("{as_of}&lots_limit=many"),
+    ] {
+        let (s, b) = api.get(&bad).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{bad}: {b}"
+        );
+    }
+}

@@ -15,7 +15,8 @@ use common::ledger_run::{step, t0, Ledger, Step, MEMBERS};
 use event_log::{EventLog, Positions, SnapshotReader, StoredRecord};
 use ledger_core::Time;
 use loyalty_proto::{EventEnvelope, Message as _};
-use projector::as_of::{self, Cut};
+use projector::as_of::{self, Cut, LotsWanted};
+use projector::keys;
 use projector::{apply_records, read_model, Store};
 use proptest::prelude::*;
 use std::collections::HashSet;
@@ -66,6 +67,45 @@ fn same_members(live: &Store, fresh: &Store, cut: &Cut) {
             .map(|v| (v, read_model::lots(fresh, "p", &id).unwrap()));
         let got = as_of::member(live, "p", &id, cut).unwrap();
         assert_eq!(got, expected, "member {id} as of {cut:?}");
+        if let Some((_, lots)) = &expected {
+            let dates = read_model::expiring(fresh, "p", &id, 3).unwrap();
+            assert_eq!(
+                paged(live, &id, cut, lots.len(), &dates),
+                *lots,
+                "member {id}'s lots a page at a time as of {cut:?}"
+            );
+        }
+    }
+}
+
+/// The member's lots as of the cut, two a page, following the pages to the
+/// end; every page counts `open` lots and has `dates` as its next expiry dates.
+fn paged(
+    live: &Store,
+    id: &str,
+    cut: &Cut,
+    open: usize,
+    dates: &[projector::views::ExpiringPoints],
+) -> Vec<projector::views::LotView> {
+    let mut lots = Vec::new();
+    let mut after = None;
+    loop {
+        let wanted = LotsWanted {
+            after: after.clone(),
+            limit: 2,
+            dates: 3,
+        };
+        let at = as_of::member_page(live, "p", id, cut, &wanted)
+            .unwrap()
+            .expect("the member exists at the cut");
+        assert_eq!(at.open_lots, open, "member {id} as of {cut:?}");
+        assert_eq!(at.expiring, dates, "member {id} as of {cut:?}");
+        let more = at.lots.len() > 2;
+        lots.extend(at.lots.into_iter().take(2));
+        match lots.last() {
+            Some(last) if more => after = Some(keys::lot_place(&last.currency, &last.lot_id)),
+            _ => return lots,
+        }
     }
 }
 

@@ -8,12 +8,14 @@ use crate::keys;
 use crate::overlay::Overlay;
 use crate::read_model::{self, decode};
 use crate::runner::fold_stored;
+use crate::snapshot;
 use crate::source::Scratch;
-use crate::store::{from_json, to_json, Store, StoreError};
+use crate::store::{Store, StoreError};
 use crate::tally::{self, Tally};
-use crate::views::{LedgerEntry, LotView, MemberSnapshot, MemberView};
+use crate::views::{ExpiringPoints, LedgerEntry, LotView, MemberSnapshot, MemberView};
 use event_log::Positions;
-use ledger_core::Time;
+use ledger_core::{Decimal, Time};
+use std::collections::BTreeMap;
 
 /// Which of an account's events a point-in-time view includes.
 #[derive(Clone, Debug)]
@@ -36,14 +38,55 @@ impl Cut {
     }
 }
 
-/// A member as of a cut: the view and open lots after the last event the
-/// cut includes; `None` when the member had no event by then.
+/// A member as of a cut: the view and every open lot after the last event
+/// the cut includes; `None` when the member had no event by then.
 pub fn member(
     store: &Store,
     program: &str,
     member: &str,
     cut: &Cut,
 ) -> Result<Option<(MemberView, Vec<LotView>)>, StoreError> {
+    let every = LotsWanted {
+        after: None,
+        limit: usize::MAX - 1,
+        dates: 0,
+    };
+    Ok(member_page(store, program, member, cut, &every)?.map(|at| (at.view, at.lots)))
+}
+
+/// Which of a member's open lots a view as of a cut lists.
+#[derive(Clone, Debug)]
+pub struct LotsWanted {
+    /// After this lot's place in the key order (see [`keys::lot_place`]).
+    pub after: Option<Vec<u8>>,
+    /// At most this many (one more is fetched, to tell whether there is more).
+    pub limit: usize,
+    /// Fixed-expiry points of this many of the earliest expiry dates.
+    pub dates: usize,
+}
+
+/// A member as of a cut, with a page of the lots open then.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberAt {
+    pub view: MemberView,
+    /// How many lots were open.
+    pub open_lots: usize,
+    /// Up to `limit + 1` of them after `after`, in key order.
+    pub lots: Vec<LotView>,
+    /// The open points of fixed-expiry lots on the earliest `dates` expiry
+    /// dates, by date and currency.
+    pub expiring: Vec<ExpiringPoints>,
+}
+
+/// [`member`] with a page of its lots: only the page is copied, so a
+/// member with tens of thousands of open lots answers promptly.
+pub fn member_page(
+    store: &Store,
+    program: &str,
+    member: &str,
+    cut: &Cut,
+    wanted: &LotsWanted,
+) -> Result<Option<MemberAt>, StoreError> {
     let Some(live) = read_model::member(store, program, member)? else {
         return Ok(None);
     };
@@ -52,12 +95,112 @@ pub fn member(
         return Ok(None);
     }
     if last == live.sequence {
-        let lots = read_model::lots(store, program, member)?;
-        return Ok(Some((live, lots)));
+        return live_page(store, program, member, live, wanted).map(Some);
     }
-    let (from, scratch) = nearest_snapshot(store, program, member, last)?;
-    let replayed = fold_events(store, program, member, &scratch, from + 1, last)?;
-    Ok(replayed.view.map(|v| (v, replayed.lots)))
+    let snapshot = nearest_snapshot(store, program, member, last)?;
+    let from = snapshot.as_ref().map_or(0, |s| s.view.sequence);
+    let nothing = Scratch::default();
+    let mut ov = Overlay::new(&nothing);
+    if let Some(snapshot) = snapshot {
+        ov.seed_member(program, member, snapshot);
+    }
+    fold_range(&mut ov, store, program, member, from + 1, last)?;
+    let Some(view) = ov.member(program, member)?.clone() else {
+        return Ok(None);
+    };
+    let mut gather = Gather::new(wanted);
+    ov.visit_member_lots(program, member, |lot| gather.lot(lot))?;
+    Ok(Some(gather.finish(view)))
+}
+
+/// The live member's page, from the live read models.
+fn live_page(
+    store: &Store,
+    program: &str,
+    member: &str,
+    view: MemberView,
+    wanted: &LotsWanted,
+) -> Result<MemberAt, StoreError> {
+    let limit = wanted.limit.saturating_add(1);
+    Ok(MemberAt {
+        view,
+        open_lots: store.count_prefix(&keys::lots_of(program, member))?,
+        lots: read_model::lots_page(store, program, member, wanted.after.as_deref(), limit)?,
+        expiring: if wanted.dates == 0 {
+            Vec::new()
+        } else {
+            read_model::expiring(store, program, member, wanted.dates)?
+        },
+    })
+}
+
+/// Collects what a page wants while the lots go by in key order.
+struct Gather<'w> {
+    wanted: &'w LotsWanted,
+    open: usize,
+    lots: Vec<LotView>,
+    /// Points by (date, currency), at most `dates` distinct dates.
+    due: BTreeMap<(Time, String), Decimal>,
+}
+
+impl<'w> Gather<'w> {
+    fn new(wanted: &'w LotsWanted) -> Self {
+        Gather {
+            wanted,
+            open: 0,
+            lots: Vec::new(),
+            due: BTreeMap::new(),
+        }
+    }
+
+    fn lot(&mut self, lot: &LotView) {
+        self.open += 1;
+        let past = |after: &Vec<u8>| keys::lot_place(&lot.currency, &lot.lot_id) > *after;
+        if self.lots.len() <= self.wanted.limit && self.wanted.after.as_ref().is_none_or(past) {
+            self.lots.push(lot.clone());
+        }
+        if let (Some(at), true) = (lot.expires_at, self.wanted.dates > 0) {
+            self.due_on(at, lot);
+        }
+    }
+
+    /// Adds a lot's points to its date, keeping only the earliest dates.
+    fn due_on(&mut self, at: Time, lot: &LotView) {
+        let latest = self.due.keys().next_back().map(|(t, _)| *t);
+        if self.dates() >= self.wanted.dates && latest.is_some_and(|l| at > l) {
+            return;
+        }
+        *self.due.entry((at, lot.currency.clone())).or_default() += lot.points;
+        while self.dates() > self.wanted.dates {
+            let Some(&(last, _)) = self.due.keys().next_back() else {
+                break;
+            };
+            self.due.retain(|(t, _), _| *t != last);
+        }
+    }
+
+    fn dates(&self) -> usize {
+        let mut dates: Vec<Time> = self.due.keys().map(|(t, _)| *t).collect();
+        dates.dedup();
+        dates.len()
+    }
+
+    fn finish(self, view: MemberView) -> MemberAt {
+        MemberAt {
+            view,
+            open_lots: self.open,
+            lots: self.lots,
+            expiring: self
+                .due
+                .into_iter()
+                .map(|((expires_at, currency), points)| ExpiringPoints {
+                    expires_at,
+                    currency,
+                    points,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A member's events folded from scratch, as a second computation of what
@@ -82,19 +225,25 @@ pub fn replay(
         Some(cut) => last_included(store, program, member, applied, cut)?,
         None => applied,
     };
-    fold_events(store, program, member, &Scratch::default(), 1, last)
+    let nothing = Scratch::default();
+    let mut ov = Overlay::new(&nothing);
+    fold_range(&mut ov, store, program, member, 1, last)?;
+    Ok(Replayed {
+        view: ov.member(program, member)?.clone(),
+        lots: ov.member_lots(program, member)?,
+        tally: ov.pending_tally(program),
+    })
 }
 
-/// Folds the member's stored events `from..=to` over `base`.
-fn fold_events(
+/// Folds the member's stored events `from..=to` into `ov`.
+fn fold_range(
+    ov: &mut Overlay,
     store: &Store,
     program: &str,
     member: &str,
-    base: &Scratch,
     from: u64,
     to: u64,
-) -> Result<Replayed, StoreError> {
-    let mut ov = Overlay::new(base);
+) -> Result<(), StoreError> {
     let mut next = from;
     while next <= to {
         let upto = to.min(next + CHUNK - 1);
@@ -106,15 +255,11 @@ fn fold_events(
                 payload: &payload,
                 digest: &entry.hash,
             };
-            fold_stored(&mut ov, at)?;
+            fold_stored(ov, at)?;
         }
         next = upto + 1;
     }
-    Ok(Replayed {
-        view: ov.member(program, member)?.clone(),
-        lots: ov.member_lots(program, member)?,
-        tally: ov.pending_tally(program),
-    })
+    Ok(())
 }
 
 /// Stored events read at a time.
@@ -147,32 +292,20 @@ fn last_included(
     })
 }
 
-/// The latest snapshot at or before event `last` as a scratch source, and
-/// its sequence (0 and an empty source when there is none).
+/// The latest snapshot at or before event `last`, if any.
 fn nearest_snapshot(
     store: &Store,
     program: &str,
     member: &str,
     last: u64,
-) -> Result<(u64, Scratch), StoreError> {
-    let mut scratch = Scratch::default();
+) -> Result<Option<MemberSnapshot>, StoreError> {
     let found = store.last_at_or_before(
         &keys::snapshots_of(program, member),
         &keys::snapshot(program, member, last),
     )?;
-    let Some((key, value)) = found else {
-        return Ok((0, scratch));
-    };
-    let snap: MemberSnapshot = from_json(&key, &value)?;
-    for lot in &snap.lots {
-        let k = keys::lot(program, member, &lot.currency, &lot.lot_id);
-        scratch.0.insert(k, to_json(lot));
-    }
-    let sequence = snap.view.sequence;
-    scratch
-        .0
-        .insert(keys::member(program, member), to_json(&snap.view));
-    Ok((sequence, scratch))
+    found
+        .map(|(key, value)| snapshot::decode(&key, &value))
+        .transpose()
 }
 
 /// The member's history entries `from..=to` with their stored events.

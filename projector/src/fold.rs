@@ -2,7 +2,8 @@
 
 use crate::keys;
 use crate::overlay::Overlay;
-use crate::store::{to_json, StoreError};
+use crate::snapshot;
+use crate::store::StoreError;
 use crate::views::*;
 use ledger_core::codec::EnvelopeMeta;
 use ledger_core::event::{BalanceAfter, Event, EventBody, Lot, LotDebit};
@@ -150,7 +151,7 @@ fn snapshot(ov: &mut Overlay, program: &str, member: &str) -> Result<(), StoreEr
     };
     let lots = ov.member_lots(program, member)?;
     let key = keys::snapshot(program, member, view.sequence);
-    ov.put_raw(key, to_json(&MemberSnapshot { view, lots }));
+    ov.put_raw(key, snapshot::encode(&MemberSnapshot { view, lots }));
     Ok(())
 }
 
@@ -680,14 +681,7 @@ impl MemberFold<'_, '_> {
                 open.expires_at
             }
             None => {
-                *doc = Some(LotView {
-                    lot_id: lot.lot_id.clone(),
-                    currency: lot.currency.clone(),
-                    points: lot.points,
-                    expires_at: lot.expires_at,
-                    partner_id: lot.partner_id.clone(),
-                    earned_at: lot.earned_at,
-                });
+                *doc = Some(LotView::from(lot));
                 lot.expires_at
             }
         };

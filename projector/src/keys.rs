@@ -4,7 +4,8 @@
 
 use ledger_core::Time;
 
-const SEP: u8 = 0;
+/// Between the parts of a key (below every character an id may hold).
+pub const SEP: u8 = 0;
 
 fn key(kind: u8, parts: &[&str]) -> Vec<u8> {
     let mut k = Vec::with_capacity(2 + parts.iter().map(|p| p.len() + 1).sum::<usize>());
@@ -51,7 +52,18 @@ pub fn members_of(program: &str) -> Vec<u8> {
 
 /// One open lot.
 pub fn lot(program: &str, member: &str, currency: &str, lot_id: &str) -> Vec<u8> {
-    key(b'l', &[program, member, currency, lot_id])
+    let mut k = lots_of(program, member);
+    k.extend_from_slice(&lot_place(currency, lot_id));
+    k
+}
+
+/// A lot's key after its member's prefix: its place among the member's lots.
+pub fn lot_place(currency: &str, lot_id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(currency.len() + 1 + lot_id.len());
+    k.extend_from_slice(currency.as_bytes());
+    k.push(SEP);
+    k.extend_from_slice(lot_id.as_bytes());
+    k
 }
 
 /// All open lots of a member (prefix).

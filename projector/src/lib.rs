@@ -16,9 +16,11 @@ pub mod overlay;
 pub mod read_model;
 pub mod rebuild;
 pub mod runner;
+pub mod snapshot;
 pub mod source;
 pub mod store;
 pub mod tally;
+mod threads;
 pub mod views;
 
 pub use runner::{apply_records, Projector};

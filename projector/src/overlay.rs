@@ -6,12 +6,14 @@ use crate::keys;
 use crate::source::Source;
 use crate::store::{from_json, to_json, Store, StoreError};
 use crate::tally::{self, Tally};
+use crate::threads;
 use crate::views::*;
 use ledger_core::sequence::OpenGroup;
 use ledger_core::Time;
 use rocksdb::WriteBatch;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
 /// A key and its new value, `None` to delete it.
@@ -64,6 +66,39 @@ impl<T: Serialize + DeserializeOwned> Docs<T> {
     }
 }
 
+/// A member's open lots from a snapshot, sorted by their place in the key
+/// order (see [`keys::lot_place`]).
+struct BaseLots {
+    prefix: Vec<u8>,
+    lots: Vec<LotView>,
+}
+
+impl BaseLots {
+    fn find(&self, key: &[u8]) -> Option<&LotView> {
+        let place = key.strip_prefix(self.prefix.as_slice())?;
+        let at = self
+            .lots
+            .binary_search_by(|lot| place_vs(lot, place))
+            .ok()?;
+        self.lots.get(at)
+    }
+}
+
+/// How a lot's place (currency, NUL, lot id) compares with `place`, without
+/// building its key.
+fn place_vs(lot: &LotView, place: &[u8]) -> Ordering {
+    let mine = lot
+        .currency
+        .bytes()
+        .chain(std::iter::once(keys::SEP))
+        .chain(lot.lot_id.bytes());
+    mine.cmp(place.iter().copied())
+}
+
+fn place_cmp(a: &LotView, b: &LotView) -> Ordering {
+    (a.currency.as_bytes(), a.lot_id.as_bytes()).cmp(&(b.currency.as_bytes(), b.lot_id.as_bytes()))
+}
+
 /// Member views as the last batches committed them, parsed: nearly every
 /// event reads its member's view, and reading and parsing it again from
 /// RocksDB was a fifth of a rebuild's time. Valid because the projector is
@@ -88,6 +123,9 @@ pub struct Overlay<'s> {
     programs: Docs<ProgramView>,
     open: Docs<OpenGroup<HeldRecord>>,
     buckets: Docs<Tally>,
+    /// A member's open lots from a snapshot, in key order, read where the
+    /// fold has not touched them (see [`Overlay::seed_member`]).
+    base: Option<BaseLots>,
     /// The batch's tallies by program and business time (microseconds).
     tallies: BTreeMap<(String, i64), Tally>,
     /// Written as they are: history entries, stored events, snapshots.
@@ -109,6 +147,7 @@ impl<'s> Overlay<'s> {
             programs: Docs::new(),
             open: Docs::new(),
             buckets: Docs::new(),
+            base: None,
             tallies: BTreeMap::new(),
             puts: Vec::new(),
             applied: HashMap::new(),
@@ -126,6 +165,25 @@ impl<'s> Overlay<'s> {
     pub fn carrying(mut self, carry: Carry) -> Self {
         self.carry = carry;
         self
+    }
+
+    /// Starts a member from a snapshot of its view and open lots (the
+    /// overlay's source then holds nothing else of the member). The lots
+    /// stay one sorted list, looked up by binary search when an event
+    /// touches one: a long-lived member has tens of thousands and an event
+    /// touches a few.
+    pub fn seed_member(&mut self, program: &str, member: &str, snapshot: MemberSnapshot) {
+        let mut lots = snapshot.lots;
+        if !lots.is_sorted_by(|a, b| place_cmp(a, b) != Ordering::Greater) {
+            lots.sort_by(place_cmp);
+        }
+        self.base = Some(BaseLots {
+            prefix: keys::lots_of(program, member),
+            lots,
+        });
+        self.members
+            .docs
+            .insert(keys::member(program, member), Some(snapshot.view));
     }
 
     pub fn snapshot_every(&self) -> u64 {
@@ -153,8 +211,13 @@ impl<'s> Overlay<'s> {
         currency: &str,
         lot_id: &str,
     ) -> Result<&mut Option<LotView>, StoreError> {
-        self.lots
-            .get(self.store, keys::lot(program, member, currency, lot_id))
+        let key = keys::lot(program, member, currency, lot_id);
+        if !self.lots.docs.contains_key(&key) {
+            if let Some(lot) = self.base.as_ref().and_then(|b| b.find(&key)) {
+                self.lots.docs.insert(key.clone(), Some(lot.clone()));
+            }
+        }
+        self.lots.get(self.store, key)
     }
 
     /// A member's open points due on `at` in `currency`.
@@ -190,19 +253,54 @@ impl<'s> Overlay<'s> {
 
     /// A member's open lots as the batch has them so far, by key order.
     pub fn member_lots(&self, program: &str, member: &str) -> Result<Vec<LotView>, StoreError> {
+        let mut lots = Vec::new();
+        self.visit_member_lots(program, member, |lot| lots.push(lot.clone()))?;
+        Ok(lots)
+    }
+
+    /// Shows `visit` each of a member's open lots as the batch has them so
+    /// far, by key order: the lots it touched merged into the ones before
+    /// it (its snapshot's, or the source's).
+    pub fn visit_member_lots(
+        &self,
+        program: &str,
+        member: &str,
+        mut visit: impl FnMut(&LotView),
+    ) -> Result<(), StoreError> {
         let prefix = keys::lots_of(program, member);
-        let mut lots: BTreeMap<Vec<u8>, LotView> = BTreeMap::new();
-        for (k, v) in self.store.scan_prefix(&prefix)? {
-            if !self.lots.docs.contains_key(&k) {
-                lots.insert(k.clone(), from_json(&k, &v)?);
+        let mut touched: Vec<(&[u8], &Option<LotView>)> = self
+            .lots
+            .docs
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, doc)| (&k[prefix.len()..], doc))
+            .collect();
+        touched.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let stored: Vec<LotView>;
+        let before: &[LotView] = match self.base.as_ref().filter(|b| b.prefix == prefix) {
+            Some(base) => &base.lots,
+            None => {
+                stored = self
+                    .store
+                    .scan_prefix(&prefix)?
+                    .iter()
+                    .map(|(k, v)| from_json(k, v))
+                    .collect::<Result<_, _>>()?;
+                &stored
+            }
+        };
+        let mut touched = touched.into_iter().peekable();
+        for lot in before {
+            while let Some((_, doc)) = touched.next_if(|(place, _)| place_vs(lot, place).is_gt()) {
+                doc.iter().for_each(&mut visit);
+            }
+            match touched.next_if(|(place, _)| place_vs(lot, place).is_eq()) {
+                Some((_, doc)) => doc.iter().for_each(&mut visit),
+                None => visit(lot),
             }
         }
-        for (k, doc) in &self.lots.docs {
-            if let (true, Some(lot)) = (k.starts_with(&prefix), doc) {
-                lots.insert(k.clone(), lot.clone());
-            }
-        }
-        Ok(lots.into_values().collect())
+        touched.for_each(|(_, doc)| doc.iter().for_each(&mut visit));
+        Ok(())
     }
 
     pub fn program(&mut self, program: &str) -> Result<&mut Option<ProgramView>, StoreError> {
@@ -317,27 +415,10 @@ impl<'s> Overlay<'s> {
             }
         }
         first.settle_tallies()?;
-        let written: Vec<(Vec<Entry>, Carry)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = overlays
-                .into_iter()
-                .map(|ov| scope.spawn(move || ov.into_writes()))
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| {
-                    w.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
+        let written = threads::each(overlays, Overlay::into_writes);
         let mut batch = WriteBatch::default();
         for (entries, _) in &written {
-            for (k, v) in entries {
-                match v {
-                    Some(v) => batch.put(k, v),
-                    None => batch.delete(k),
-                }
-            }
+            fill(&mut batch, entries);
         }
         store.write(batch)?;
         Ok(written.into_iter().map(|(_, carry)| carry).collect())
@@ -369,5 +450,14 @@ impl<'s> Overlay<'s> {
             }
         }
         (out, carry)
+    }
+}
+
+fn fill(batch: &mut WriteBatch, entries: &[Entry]) {
+    for (k, v) in entries {
+        match v {
+            Some(v) => batch.put(k, v),
+            None => batch.delete(k),
+        }
     }
 }

@@ -53,6 +53,21 @@ pub fn lots(store: &Store, program: &str, member: &str) -> Result<Vec<LotView>, 
     rows.iter().map(decode).collect()
 }
 
+/// Up to `limit` of a member's open lots in key order, after the lot at
+/// `after` (see [`keys::lot_place`]).
+pub fn lots_page(
+    store: &Store,
+    program: &str,
+    member: &str,
+    after: Option<&[u8]>,
+    limit: usize,
+) -> Result<Vec<LotView>, StoreError> {
+    let prefix = keys::lots_of(program, member);
+    let from = after.map(|place| [prefix.as_slice(), place].concat());
+    let rows = store.scan(&prefix, from.as_deref(), limit)?;
+    rows.iter().map(decode).collect()
+}
+
 /// A member's points due on its next `dates` expiry dates, soonest first.
 pub fn expiring(
     store: &Store,

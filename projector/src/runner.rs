@@ -5,6 +5,7 @@ use crate::fold::{fold, At};
 use crate::gate::admit_record;
 use crate::overlay::Overlay;
 use crate::store::{Store, StoreError};
+use crate::threads;
 use event_log::{EventLog, LogReader, StoredRecord};
 use ledger_core::chain::digest;
 use ledger_core::codec::{from_envelope, meta_of, EnvelopeMeta};
@@ -62,24 +63,11 @@ pub fn apply_records_timed(
         })
         .collect();
     let busy = groups.iter().filter(|g| !g.is_empty()).count();
+    let work: Vec<_> = overlays.into_iter().zip(&groups).collect();
     let folded: Vec<Result<Lane, StoreError>> = if busy <= 1 {
-        overlays
-            .into_iter()
-            .zip(&groups)
-            .map(|(ov, g)| fold_lane(ov, g))
-            .collect()
+        work.into_iter().map(|(ov, g)| fold_lane(ov, g)).collect()
     } else {
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = overlays
-                .into_iter()
-                .zip(&groups)
-                .map(|(ov, g)| scope.spawn(move || fold_lane(ov, g)))
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
+        threads::each(work, |(ov, g)| fold_lane(ov, g))
     };
     let mut overlays = Vec::with_capacity(lanes);
     let (mut applied, mut decode, mut fold) = (0, Duration::ZERO, Duration::ZERO);

@@ -19,6 +19,8 @@ pub enum StoreError {
         key: String,
         source: serde_json::Error,
     },
+    #[error("read model value at {key}: {message}")]
+    Undecodable { key: String, message: String },
     #[error("event log: {0}")]
     Log(#[from] event_log::LogError),
     #[error("undecodable event at {partition}:{offset}: {message}")]
@@ -279,6 +281,19 @@ impl Store {
             out.push((k.to_vec(), v.to_vec()));
         }
         Ok(out)
+    }
+
+    /// How many keys there are under `prefix` (values are not read).
+    pub fn count_prefix(&self, prefix: &[u8]) -> Result<usize, StoreError> {
+        let mut it = self.db.raw_iterator();
+        it.seek(prefix);
+        let mut n = 0;
+        while it.valid() && it.key().is_some_and(|k| k.starts_with(prefix)) {
+            n += 1;
+            it.next();
+        }
+        it.status()?;
+        Ok(n)
     }
 
     /// Every key and value, in key order (for comparisons and verification).

@@ -1,5 +1,6 @@
 //! Read-model documents as stored (JSON) and served. Decimals are strings.
 
+use ledger_core::event::Lot;
 use ledger_core::promotion::Promotion;
 use ledger_core::{Decimal, Time};
 use serde::{Deserialize, Serialize};
@@ -121,6 +122,19 @@ pub struct LotView {
     pub expires_at: Option<Time>,
     pub partner_id: Option<String>,
     pub earned_at: Time,
+}
+
+impl From<&Lot> for LotView {
+    fn from(lot: &Lot) -> Self {
+        LotView {
+            lot_id: lot.lot_id.clone(),
+            currency: lot.currency.clone(),
+            points: lot.points,
+            expires_at: lot.expires_at,
+            partner_id: lot.partner_id.clone(),
+            earned_at: lot.earned_at,
+        }
+    }
 }
 
 /// A member's open points of fixed-expiry lots due on one date in one

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod fallback;
 pub mod history;
 pub mod liability;
+pub mod lots;
 pub mod member;
 pub mod point;
 pub mod routes;

@@ -1,7 +1,7 @@
 //! The member view as served: balances, the next expiry dates, position.
 
 use ledger_core::{Decimal, Time};
-use projector::views::{ExpiringPoints, LotView, MemberView};
+use projector::views::{ExpiringPoints, MemberView};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -124,18 +124,4 @@ fn due(view: &MemberView, fixed: &[ExpiringPoints]) -> BTreeMap<(Time, String), 
         }
     }
     due
-}
-
-/// Fixed-expiry points by date from a list of open lots (a view as of a
-/// past point has its lots, not the live index).
-pub fn expiring_of_lots(lots: &[LotView]) -> Vec<ExpiringPoints> {
-    lots.iter()
-        .filter_map(|lot| {
-            lot.expires_at.map(|at| ExpiringPoints {
-                expires_at: at,
-                currency: lot.currency.clone(),
-                points: lot.points,
-            })
-        })
-        .collect()
 }

@@ -5,7 +5,8 @@ use crate::error::QueryError;
 use crate::extract::Checked;
 use crate::history::{self, HistoryQuery};
 use crate::liability;
-use crate::member::{expiring_dates, expiring_of_lots, member_json, EXPIRING_DATES};
+use crate::lots::{self, LotsQuery, PageOf};
+use crate::member::{expiring_dates, member_json, EXPIRING_DATES};
 use crate::point;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -13,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use ledger_core::Time;
-use projector::as_of::{self, Cut};
+use projector::as_of::{self, Cut, LotsWanted};
 use projector::read_model;
 use projector::{Store, StoreError};
 use serde::Deserialize;
@@ -41,6 +42,17 @@ pub struct PointInTime {
     pub min_position: Option<String>,
     pub as_of: Option<String>,
     pub as_of_position: Option<String>,
+}
+
+/// A member view: live or as of a past point, with a page of the lots it
+/// had then (`lots_limit`, `lots_cursor`).
+#[derive(Deserialize)]
+pub struct MemberQuery {
+    pub min_position: Option<String>,
+    pub as_of: Option<String>,
+    pub as_of_position: Option<String>,
+    pub lots_limit: Option<usize>,
+    pub lots_cursor: Option<String>,
 }
 
 pub fn router(store: Arc<Store>, applied: Applied) -> Router {
@@ -133,10 +145,11 @@ async fn promotions(
 async fn member(
     State(s): State<QueryState>,
     Checked(Path((p, m))): Checked<Path<(String, String)>>,
-    Checked(Query(q)): Checked<Query<PointInTime>>,
+    Checked(Query(q)): Checked<Query<MemberQuery>>,
 ) -> Reply {
     let mut wanted = consistency::token(q.min_position.as_deref())?;
     let cut = point::cut(q.as_of.as_deref(), q.as_of_position.as_deref())?;
+    let page = PageOf::parse(q.lots_limit, q.lots_cursor.as_deref())?;
     // A position not applied yet would give the live view labelled as of
     // it: the cut is a consistency token too.
     if let Some(Cut::Position(at)) = &cut {
@@ -150,7 +163,12 @@ async fn member(
             let fixed = read_model::expiring(&s.store, &p, &m, EXPIRING_DATES)?;
             return Ok(Json(member_json(&view, &fixed)));
         };
-        let (view, lots) = match as_of::member(&s.store, &p, &m, &cut)? {
+        let wanted = LotsWanted {
+            after: page.after,
+            limit: page.limit,
+            dates: EXPIRING_DATES,
+        };
+        let at = match as_of::member_page(&s.store, &p, &m, &cut, &wanted)? {
             Some(found) => found,
             None => {
                 return Err(match missing(&s.store, &p, &m) {
@@ -165,8 +183,11 @@ async fn member(
                 })
             }
         };
-        let mut body = member_json(&view, &expiring_of_lots(&lots));
-        body["lots"] = json!(lots);
+        let mut body = member_json(&at.view, &at.expiring);
+        let (rows, next) = lots::page_json(at.lots, page.limit);
+        body["open_lots"] = json!(at.open_lots);
+        body["lots"] = rows;
+        body["lots_next_cursor"] = next;
         body["as_of"] = json!(q.as_of);
         body["as_of_position"] = json!(q.as_of_position);
         Ok(Json(body))
@@ -210,13 +231,16 @@ async fn ledger(
 async fn lots(
     State(s): State<QueryState>,
     Checked(Path((p, m))): Checked<Path<(String, String)>>,
-    Checked(Query(c)): Checked<Query<Consistency>>,
+    Checked(Query(q)): Checked<Query<LotsQuery>>,
 ) -> Reply {
-    s.applied.wait_for_token(c.min_position.as_deref()).await?;
+    let wanted = consistency::token(q.min_position.as_deref())?;
+    let page = PageOf::parse(q.limit, q.cursor.as_deref())?;
+    s.applied.wait_for(&wanted).await?;
     read(move || {
         read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
-        let lots = read_model::lots(&s.store, &p, &m)?;
-        Ok(Json(json!({"lots": lots})))
+        let rows = read_model::lots_page(&s.store, &p, &m, page.after.as_deref(), page.limit + 1)?;
+        let (rows, next) = lots::page_json(rows, page.limit);
+        Ok(Json(json!({"lots": rows, "next_cursor": next})))
     })
     .await
 }

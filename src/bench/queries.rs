@@ -9,6 +9,7 @@ use super::report::{machine, Latencies};
 use super::server::{BenchServer, ServerArgs};
 use super::traffic::Traffic;
 use crate::sample::SAMPLE_PROGRAM_ID;
+use anyhow::Context;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::Value;
 use std::time::Instant;
@@ -110,7 +111,9 @@ pub async fn audit(args: AuditBenchArgs) -> anyhow::Result<()> {
         "{}/v1/programs/{SAMPLE_PROGRAM_ID}/members/whale-0",
         server.base
     );
-    let end = start() + step * (commands as i32);
+    // The business time of the member's last event (a kept data directory
+    // may hold a history this run did not write).
+    let end = last_event_time(&client, &member).await?;
     let at = |fraction: f64| {
         let t =
             start() + Duration::seconds(((end - start()).num_seconds() as f64 * fraction) as i64);
@@ -136,7 +139,15 @@ pub async fn audit(args: AuditBenchArgs) -> anyhow::Result<()> {
                 at(0.5)
             ),
         ),
-        ("lots".into(), format!("{member}/lots")),
+        ("lots first page (100)".into(), format!("{member}/lots")),
+        (
+            "lots first page (1,000)".into(),
+            format!("{member}/lots?limit=1000"),
+        ),
+        (
+            "as_of 90%, lots page of 1,000".into(),
+            format!("{member}?as_of={}&lots_limit=1000", at(0.9)),
+        ),
     ];
     for (name, url) in queries {
         let mut latencies = Latencies::default();
@@ -163,6 +174,26 @@ pub async fn audit(args: AuditBenchArgs) -> anyhow::Result<()> {
     println!("  server {}", server.memory());
     println!("machine: {}", machine());
     Ok(())
+}
+
+async fn last_event_time(client: &reqwest::Client, member: &str) -> anyhow::Result<DateTime<Utc>> {
+    let view: Value = client.get(member).send().await?.json().await?;
+    let sequence = view["sequence"]
+        .as_u64()
+        .context("the member view has no sequence")?;
+    let page: Value = client
+        .get(format!(
+            "{member}/ledger?limit=1&cursor={}",
+            sequence.saturating_sub(1)
+        ))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let at = page["entries"][0]["occurred_at"]
+        .as_str()
+        .context("the member's last ledger entry has no occurred_at")?;
+    Ok(DateTime::parse_from_rfc3339(at)?.with_timezone(&Utc))
 }
 
 async fn log_events(client: &reqwest::Client, base: &str) -> anyhow::Result<u64> {

@@ -14,19 +14,29 @@ pub struct ServerArgs {
     /// Run the ledger on a local Tansu broker (Kafka mode) instead of the embedded log.
     #[arg(long)]
     pub kafka: bool,
+    /// Keep the ledger's data in this directory (embedded log only), so a
+    /// later run starts from what this one wrote instead of writing it again.
+    #[arg(long, conflicts_with = "kafka")]
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 pub struct BenchServer {
     child: Child,
     pub base: String,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     _broker: Option<TansuBroker>,
     pub mode: &'static str,
 }
 
 impl BenchServer {
     pub async fn start(args: &ServerArgs) -> anyhow::Result<BenchServer> {
-        let dir = tempfile::tempdir()?;
+        let (dir, scratch) = match &args.data_dir {
+            Some(kept) => (kept.clone(), None),
+            None => {
+                let t = tempfile::tempdir()?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -43,7 +53,7 @@ impl BenchServer {
                 &format!("127.0.0.1:{port}"),
                 "--data-dir",
             ])
-            .arg(dir.path())
+            .arg(&dir)
             .env_remove("LOYALTY_KAFKA_BROKERS")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -55,7 +65,7 @@ impl BenchServer {
         let server = BenchServer {
             child,
             base: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
+            _dir: scratch,
             _broker: broker,
             mode: if args.kafka {
                 "Kafka mode (local Tansu 0.6.0, in memory)"
