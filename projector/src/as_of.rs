@@ -5,7 +5,7 @@
 
 use crate::fold::At;
 use crate::keys;
-use crate::overlay::Overlay;
+use crate::overlay::{place_vs, Overlay};
 use crate::read_model::{self, decode};
 use crate::runner::fold_stored;
 use crate::snapshot;
@@ -139,8 +139,8 @@ struct Gather<'w> {
     wanted: &'w LotsWanted,
     open: usize,
     lots: Vec<LotView>,
-    /// Points by (date, currency), at most `dates` distinct dates.
-    due: BTreeMap<(Time, String), Decimal>,
+    /// Points by date and currency, the earliest `dates` dates only.
+    due: BTreeMap<Time, BTreeMap<String, Decimal>>,
 }
 
 impl<'w> Gather<'w> {
@@ -155,50 +155,56 @@ impl<'w> Gather<'w> {
 
     fn lot(&mut self, lot: &LotView) {
         self.open += 1;
-        let past = |after: &Vec<u8>| keys::lot_place(&lot.currency, &lot.lot_id) > *after;
+        let past = |after: &Vec<u8>| place_vs(lot, after).is_gt();
         if self.lots.len() <= self.wanted.limit && self.wanted.after.as_ref().is_none_or(past) {
             self.lots.push(lot.clone());
         }
-        if let (Some(at), true) = (lot.expires_at, self.wanted.dates > 0) {
+        if let Some(at) = lot.expires_at {
             self.due_on(at, lot);
         }
     }
 
     /// Adds a lot's points to its date, keeping only the earliest dates.
     fn due_on(&mut self, at: Time, lot: &LotView) {
-        let latest = self.due.keys().next_back().map(|(t, _)| *t);
-        if self.dates() >= self.wanted.dates && latest.is_some_and(|l| at > l) {
+        let full = self.due.len() >= self.wanted.dates;
+        if full
+            && self
+                .due
+                .last_key_value()
+                .is_none_or(|(latest, _)| at > *latest)
+        {
             return;
         }
-        *self.due.entry((at, lot.currency.clone())).or_default() += lot.points;
-        while self.dates() > self.wanted.dates {
-            let Some(&(last, _)) = self.due.keys().next_back() else {
-                break;
-            };
-            self.due.retain(|(t, _), _| *t != last);
+        *self
+            .due
+            .entry(at)
+            .or_default()
+            .entry(lot.currency.clone())
+            .or_default() += lot.points;
+        if self.due.len() > self.wanted.dates {
+            self.due.pop_last();
         }
-    }
-
-    fn dates(&self) -> usize {
-        let mut dates: Vec<Time> = self.due.keys().map(|(t, _)| *t).collect();
-        dates.dedup();
-        dates.len()
     }
 
     fn finish(self, view: MemberView) -> MemberAt {
+        let expiring = self
+            .due
+            .into_iter()
+            .flat_map(|(expires_at, by_currency)| {
+                by_currency
+                    .into_iter()
+                    .map(move |(currency, points)| ExpiringPoints {
+                        expires_at,
+                        currency,
+                        points,
+                    })
+            })
+            .collect();
         MemberAt {
             view,
             open_lots: self.open,
             lots: self.lots,
-            expiring: self
-                .due
-                .into_iter()
-                .map(|((expires_at, currency), points)| ExpiringPoints {
-                    expires_at,
-                    currency,
-                    points,
-                })
-                .collect(),
+            expiring,
         }
     }
 }

@@ -86,7 +86,7 @@ impl BaseLots {
 
 /// How a lot's place (currency, NUL, lot id) compares with `place`, without
 /// building its key.
-fn place_vs(lot: &LotView, place: &[u8]) -> Ordering {
+pub(crate) fn place_vs(lot: &LotView, place: &[u8]) -> Ordering {
     let mine = lot
         .currency
         .bytes()
