@@ -20,6 +20,7 @@ pub mod ids;
 pub mod lots;
 pub mod member;
 pub mod numbers;
+pub mod open_lots;
 pub mod program;
 pub mod promotion;
 pub mod rejection;

@@ -3,12 +3,13 @@
 //! never expire last; credits pay arrears before opening a lot.
 
 use crate::event::{BalanceAfter, Lot, LotDebit};
+use crate::open_lots::OpenLots;
 use crate::{Decimal, Time};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CurrencyBook {
     /// Open lots, in the order debits consume them.
-    pub lots: Vec<Lot>,
+    pub lots: OpenLots,
     /// Escrowed lots, in the order they were credited: not spendable until
     /// released.
     pub pending: Vec<PendingLot>,
@@ -34,16 +35,6 @@ pub struct PendingLot {
     pub release_at: Time,
 }
 
-/// Consumption order: earliest expiry first, never-expiring last, then oldest.
-fn order_key(lot: &Lot) -> (bool, Option<Time>, Time, &str) {
-    (
-        lot.expires_at.is_none(),
-        lot.expires_at,
-        lot.earned_at,
-        &lot.lot_id,
-    )
-}
-
 /// The lot id of an accrual's credit: `<transaction id>/<currency>`.
 pub fn lot_id(transaction_id: &str, currency: &str) -> String {
     format!("{transaction_id}/{currency}")
@@ -56,7 +47,7 @@ pub fn lot_origin(lot_id: &str) -> &str {
 
 impl CurrencyBook {
     pub fn lots_total(&self) -> Decimal {
-        self.lots.iter().map(|l| l.points).sum()
+        self.lots.total()
     }
 
     /// Spendable points: open lots minus arrears.
@@ -118,17 +109,14 @@ impl CurrencyBook {
     /// Plans taking `amount` from the lots: lot `first` before the usual order.
     /// Returns the debits and the part no lot could cover.
     pub fn plan_debit(&self, amount: Decimal, first: Option<&str>) -> (Vec<LotDebit>, Decimal) {
-        let preferred = self
-            .lots
-            .iter()
-            .filter(|l| Some(l.lot_id.as_str()) == first);
+        let preferred = first.and_then(|id| self.lots.get(id));
         let others = self
             .lots
             .iter()
             .filter(|l| Some(l.lot_id.as_str()) != first);
         let mut left = amount;
         let mut debits = Vec::new();
-        for lot in preferred.chain(others) {
+        for lot in preferred.into_iter().chain(others) {
             if left <= Decimal::ZERO {
                 break;
             }
@@ -141,11 +129,12 @@ impl CurrencyBook {
         (debits, left.max(Decimal::ZERO))
     }
 
-    /// Lots whose fixed expiry is at or before `as_of`.
+    /// Lots whose fixed expiry is at or before `as_of`: the first ones in
+    /// consumption order.
     pub fn due_lots(&self, as_of: Time) -> Vec<LotDebit> {
         self.lots
             .iter()
-            .filter(|l| l.expires_at.is_some_and(|e| e <= as_of))
+            .take_while(|l| l.expires_at.is_some_and(|e| e <= as_of))
             .map(|l| debit_of(l, l.points))
             .collect()
     }
@@ -158,23 +147,13 @@ impl CurrencyBook {
     /// Takes recorded debits out of the lots; emptied lots close.
     pub fn debit(&mut self, debits: &[LotDebit]) {
         for d in debits {
-            if let Some(lot) = self.lots.iter_mut().find(|l| l.lot_id == d.lot_id) {
-                lot.points -= d.points;
-            }
+            self.lots.take(&d.lot_id, d.points);
         }
-        self.lots.retain(|l| l.points > Decimal::ZERO);
     }
 
     /// Opens a lot, or adds to the open lot of the same id (a restored lot).
     pub fn open(&mut self, lot: Lot) {
-        if let Some(open) = self.lots.iter_mut().find(|l| l.lot_id == lot.lot_id) {
-            open.points += lot.points;
-            return;
-        }
-        let at = self
-            .lots
-            .partition_point(|l| order_key(l) < order_key(&lot));
-        self.lots.insert(at, lot);
+        self.lots.open(lot);
     }
 
     pub fn balance_after(&self, currency: &str) -> BalanceAfter {

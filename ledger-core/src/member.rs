@@ -7,7 +7,7 @@ use crate::transfer::TransferOut;
 use crate::voucher::{Voucher, VoucherStatus};
 use crate::{Decimal, Time};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,7 +111,9 @@ pub struct Member {
     pub channel: String,
     pub tier: Option<String>,
     pub books: BTreeMap<String, CurrencyBook>,
-    pub journals: HashMap<String, Journal>,
+    /// Persistent, so that copying a long-lived member (a batch's working
+    /// copy) shares its tens of thousands of journals.
+    pub journals: imbl::HashMap<String, Journal>,
     /// The last tier period closed by an assessment (a year).
     pub last_assessed_period: Option<i32>,
     /// Badges held, each with the end of its validity (none: forever).
@@ -153,7 +155,7 @@ impl Member {
             channel: channel.clone(),
             tier: tier.clone(),
             books: BTreeMap::new(),
-            journals: HashMap::new(),
+            journals: imbl::HashMap::new(),
             last_assessed_period: None,
             badges: BTreeMap::new(),
             redemptions: 0,

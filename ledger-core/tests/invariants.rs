@@ -767,7 +767,7 @@ fn check_books(program: &Program, m: &Member, at: &str) -> Result<(), TestCaseEr
             at,
             code
         );
-        for lot in &b.lots {
+        for lot in b.lots.iter() {
             prop_assert!(
                 lot.points > Decimal::ZERO,
                 "{}: {} open lot {:?}",
@@ -793,8 +793,9 @@ fn check_books(program: &Program, m: &Member, at: &str) -> Result<(), TestCaseEr
                 l.lot_id.clone(),
             )
         };
+        let in_order: Vec<_> = b.lots.iter().map(order).collect();
         prop_assert!(
-            b.lots.windows(2).all(|w| order(&w[0]) < order(&w[1])),
+            in_order.windows(2).all(|w| w[0] < w[1]),
             "{}: {} lots out of consumption order",
             at,
             code
