@@ -493,3 +493,55 @@ async fn open_lots_come_a_page_at_a_time_live_and_as_of() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_from_filter_starts_at_the_clock_and_keeps_late_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data")).await;
+    let api = Api::new(&server.base);
+    let program: Value = serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
+    let (s, b) = api.put(P, program).await;
+    assert_eq!(s, 200, "{b}");
+    command(&api, "/members", json!({"member_id": "di", "member_type": "individual", "enrolled_at": "2026-01-01T00:00:00Z"})).await;
+    let mut token = String::new();
+    // The February accrual arrives after the March one: its entry comes
+    // later in the history than its business time.
+    for (tx, at) in [
+        ("d-jan", "2026-01-10"),
+        ("d-mar", "2026-03-05"),
+        ("d-feb", "2026-02-15"),
+        ("d-apr", "2026-04-01"),
+    ] {
+        let b = command(&api, "/members/di/accruals", json!({"transaction_id": tx, "occurred_at": format!("{at}T10:00:00Z"), "points": {"POINTS": "10"}})).await;
+        token = b["position"].as_str().unwrap().to_string();
+    }
+    let ledger = |query: &str| format!("{P}/members/di/ledger?min_position={token}&{query}");
+    let kept = |page: &Value| -> Vec<String> {
+        page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["transaction_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let (s, page) = api.get(&ledger("from=2026-02-10")).await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(kept(&page), ["d-mar", "d-feb", "d-apr"], "{page}");
+    assert_eq!(
+        page["examined"],
+        json!(3),
+        "the enrolment and January are never read: {page}"
+    );
+    // After March the clock is past the late February entry: not kept.
+    let (_, page) = api.get(&ledger("from=2026-03-10")).await;
+    assert_eq!(kept(&page), ["d-apr"], "{page}");
+    // A cursor before the start is moved on; one after it is kept.
+    let (_, page) = api.get(&ledger("from=2026-02-10&cursor=1")).await;
+    assert_eq!(kept(&page), ["d-mar", "d-feb", "d-apr"], "{page}");
+    let (_, page) = api.get(&ledger("from=2026-02-10&cursor=4")).await;
+    assert_eq!(kept(&page), ["d-apr"], "{page}");
+    let (_, page) = api.get(&ledger("from=2027-01-01")).await;
+    assert_eq!(kept(&page), Vec::<String>::new(), "{page}");
+    assert!(page["next_cursor"].is_null(), "{page}");
+}

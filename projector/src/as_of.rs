@@ -5,14 +5,14 @@
 
 use crate::fold::At;
 use crate::keys;
-use crate::overlay::{place_vs, Overlay};
+use crate::overlay::Overlay;
 use crate::read_model::{self, decode};
 use crate::runner::fold_stored;
-use crate::snapshot;
+use crate::snapshot::{self, Snapshot};
 use crate::source::Scratch;
 use crate::store::{Store, StoreError};
 use crate::tally::{self, Tally};
-use crate::views::{ExpiringPoints, LedgerEntry, LotView, MemberSnapshot, MemberView};
+use crate::views::{micros_time, ExpiringPoints, LedgerEntry, LotRef, LotView, MemberView};
 use event_log::Positions;
 use ledger_core::{Decimal, Time};
 use std::collections::BTreeMap;
@@ -109,7 +109,7 @@ pub fn member_page(
         return Ok(None);
     };
     let mut gather = Gather::new(wanted);
-    ov.visit_member_lots(program, member, |lot| gather.lot(lot))?;
+    ov.visit_member_lots(program, member, |place, lot| gather.lot(place, lot))?;
     Ok(Some(gather.finish(view)))
 }
 
@@ -139,8 +139,9 @@ struct Gather<'w> {
     wanted: &'w LotsWanted,
     open: usize,
     lots: Vec<LotView>,
-    /// Points by date and currency, the earliest `dates` dates only.
-    due: BTreeMap<Time, BTreeMap<String, Decimal>>,
+    /// Points by date (microseconds) and currency, the earliest `dates`
+    /// dates only.
+    due: BTreeMap<i64, BTreeMap<String, Decimal>>,
 }
 
 impl<'w> Gather<'w> {
@@ -153,19 +154,19 @@ impl<'w> Gather<'w> {
         }
     }
 
-    fn lot(&mut self, lot: &LotView) {
+    fn lot(&mut self, place: &[u8], lot: LotRef<'_>) {
         self.open += 1;
-        let past = |after: &Vec<u8>| place_vs(lot, after).is_gt();
+        let past = |after: &Vec<u8>| place > after.as_slice();
         if self.lots.len() <= self.wanted.limit && self.wanted.after.as_ref().is_none_or(past) {
-            self.lots.push(lot.clone());
+            self.lots.push(lot.to_view());
         }
-        if let Some(at) = lot.expires_at {
-            self.due_on(at, lot);
+        if let Some(at) = lot.expires_at_micros {
+            self.due_on(at, &lot);
         }
     }
 
     /// Adds a lot's points to its date, keeping only the earliest dates.
-    fn due_on(&mut self, at: Time, lot: &LotView) {
+    fn due_on(&mut self, at: i64, lot: &LotRef<'_>) {
         let full = self.due.len() >= self.wanted.dates;
         if full
             && self
@@ -175,12 +176,13 @@ impl<'w> Gather<'w> {
         {
             return;
         }
-        *self
-            .due
-            .entry(at)
-            .or_default()
-            .entry(lot.currency.clone())
-            .or_default() += lot.points;
+        let on = self.due.entry(at).or_default();
+        match on.get_mut(lot.currency) {
+            Some(points) => *points += lot.points,
+            None => {
+                on.insert(lot.currency.to_string(), lot.points);
+            }
+        }
         if self.due.len() > self.wanted.dates {
             self.due.pop_last();
         }
@@ -194,7 +196,7 @@ impl<'w> Gather<'w> {
                 by_currency
                     .into_iter()
                     .map(move |(currency, points)| ExpiringPoints {
-                        expires_at,
+                        expires_at: micros_time(expires_at),
                         currency,
                         points,
                     })
@@ -271,9 +273,9 @@ fn fold_range(
 /// Stored events read at a time.
 const CHUNK: u64 = 1_000;
 
-/// How many of the member's events (1..=`applied`) the cut includes: a
-/// binary search, since inclusion only ever turns from yes to no, then
-/// back to the start of a group the cut would split.
+/// How many of the member's events (1..=`applied`) the cut includes:
+/// inclusion only ever turns from yes to no, then back to the start of a
+/// group the cut would split.
 fn last_included(
     store: &Store,
     program: &str,
@@ -281,15 +283,7 @@ fn last_included(
     applied: u64,
     cut: &Cut,
 ) -> Result<u64, StoreError> {
-    let (mut yes, mut no) = (0u64, applied + 1);
-    while no - yes > 1 {
-        let mid = yes + (no - yes) / 2;
-        let entry: Option<LedgerEntry> = store.get_json(&keys::history(program, member, mid))?;
-        match entry {
-            Some(e) if cut.includes(&e) => yes = mid,
-            _ => no = mid,
-        }
-    }
+    let yes = read_model::ledger_prefix(store, program, member, applied, |e| cut.includes(e))?;
     // A group takes effect whole: one cut short is left out whole.
     let last: Option<LedgerEntry> = store.get_json(&keys::history(program, member, yes))?;
     Ok(match last {
@@ -304,7 +298,7 @@ fn nearest_snapshot(
     program: &str,
     member: &str,
     last: u64,
-) -> Result<Option<MemberSnapshot>, StoreError> {
+) -> Result<Option<Snapshot>, StoreError> {
     let found = store.last_at_or_before(
         &keys::snapshots_of(program, member),
         &keys::snapshot(program, member, last),

@@ -1,6 +1,7 @@
 //! How one event changes the read models. Only recorded results are used.
 
 use crate::keys;
+use crate::lot_table::LotTableBuilder;
 use crate::overlay::Overlay;
 use crate::snapshot;
 use crate::store::StoreError;
@@ -149,9 +150,10 @@ fn snapshot(ov: &mut Overlay, program: &str, member: &str) -> Result<(), StoreEr
     let Some(view) = ov.member(program, member)?.clone() else {
         return Ok(());
     };
-    let lots = ov.member_lots(program, member)?;
+    let mut lots = LotTableBuilder::default();
+    ov.visit_member_lots(program, member, |_, lot| lots.push(lot))?;
     let key = keys::snapshot(program, member, view.sequence);
-    ov.put_raw(key, snapshot::encode(&MemberSnapshot { view, lots }));
+    ov.put_raw(key, snapshot::encode(&view, lots.finish()));
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod as_of;
 pub mod fold;
 pub mod gate;
 pub mod keys;
+pub mod lot_table;
 pub mod overlay;
 pub mod read_model;
 pub mod rebuild;

@@ -3,6 +3,8 @@
 //! in a single WriteBatch with the consumed offsets.
 
 use crate::keys;
+use crate::lot_table::LotTable;
+use crate::snapshot::Snapshot;
 use crate::source::Source;
 use crate::store::{from_json, to_json, Store, StoreError};
 use crate::tally::{self, Tally};
@@ -13,7 +15,6 @@ use ledger_core::Time;
 use rocksdb::WriteBatch;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
 /// A key and its new value, `None` to delete it.
@@ -66,37 +67,17 @@ impl<T: Serialize + DeserializeOwned> Docs<T> {
     }
 }
 
-/// A member's open lots from a snapshot, sorted by their place in the key
-/// order (see [`keys::lot_place`]).
+/// A member's open lots from a snapshot.
 struct BaseLots {
     prefix: Vec<u8>,
-    lots: Vec<LotView>,
+    lots: LotTable,
 }
 
 impl BaseLots {
-    fn find(&self, key: &[u8]) -> Option<&LotView> {
+    fn find(&self, key: &[u8]) -> Option<LotView> {
         let place = key.strip_prefix(self.prefix.as_slice())?;
-        let at = self
-            .lots
-            .binary_search_by(|lot| place_vs(lot, place))
-            .ok()?;
-        self.lots.get(at)
+        self.lots.find(place).map(|i| self.lots.lot(i).to_view())
     }
-}
-
-/// How a lot's place (currency, NUL, lot id) compares with `place`, without
-/// building its key.
-pub(crate) fn place_vs(lot: &LotView, place: &[u8]) -> Ordering {
-    let mine = lot
-        .currency
-        .bytes()
-        .chain(std::iter::once(keys::SEP))
-        .chain(lot.lot_id.bytes());
-    mine.cmp(place.iter().copied())
-}
-
-fn place_cmp(a: &LotView, b: &LotView) -> Ordering {
-    (a.currency.as_bytes(), a.lot_id.as_bytes()).cmp(&(b.currency.as_bytes(), b.lot_id.as_bytes()))
 }
 
 /// Member views as the last batches committed them, parsed: nearly every
@@ -169,17 +150,13 @@ impl<'s> Overlay<'s> {
 
     /// Starts a member from a snapshot of its view and open lots (the
     /// overlay's source then holds nothing else of the member). The lots
-    /// stay one sorted list, looked up by binary search when an event
-    /// touches one: a long-lived member has tens of thousands and an event
-    /// touches a few.
-    pub fn seed_member(&mut self, program: &str, member: &str, snapshot: MemberSnapshot) {
-        let mut lots = snapshot.lots;
-        if !lots.is_sorted_by(|a, b| place_cmp(a, b) != Ordering::Greater) {
-            lots.sort_by(place_cmp);
-        }
+    /// stay the snapshot's columns, a lot copied out when an event touches
+    /// it: a long-lived member has tens of thousands and an event touches
+    /// a few.
+    pub fn seed_member(&mut self, program: &str, member: &str, snapshot: Snapshot) {
         self.base = Some(BaseLots {
             prefix: keys::lots_of(program, member),
-            lots,
+            lots: snapshot.lots,
         });
         self.members
             .docs
@@ -214,7 +191,7 @@ impl<'s> Overlay<'s> {
         let key = keys::lot(program, member, currency, lot_id);
         if !self.lots.docs.contains_key(&key) {
             if let Some(lot) = self.base.as_ref().and_then(|b| b.find(&key)) {
-                self.lots.docs.insert(key.clone(), Some(lot.clone()));
+                self.lots.docs.insert(key.clone(), Some(lot));
             }
         }
         self.lots.get(self.store, key)
@@ -254,18 +231,19 @@ impl<'s> Overlay<'s> {
     /// A member's open lots as the batch has them so far, by key order.
     pub fn member_lots(&self, program: &str, member: &str) -> Result<Vec<LotView>, StoreError> {
         let mut lots = Vec::new();
-        self.visit_member_lots(program, member, |lot| lots.push(lot.clone()))?;
+        self.visit_member_lots(program, member, |_, lot| lots.push(lot.to_view()))?;
         Ok(lots)
     }
 
-    /// Shows `visit` each of a member's open lots as the batch has them so
-    /// far, by key order: the lots it touched merged into the ones before
-    /// it (its snapshot's, or the source's).
+    /// Shows `visit` each of a member's open lots, with its place in the
+    /// key order, as the batch has them so far, by key order: the lots it
+    /// touched merged into the ones before it (its snapshot's, or the
+    /// source's).
     pub fn visit_member_lots(
         &self,
         program: &str,
         member: &str,
-        mut visit: impl FnMut(&LotView),
+        visit: impl FnMut(&[u8], LotRef<'_>),
     ) -> Result<(), StoreError> {
         let prefix = keys::lots_of(program, member);
         let mut touched: Vec<(&[u8], &Option<LotView>)> = self
@@ -276,30 +254,20 @@ impl<'s> Overlay<'s> {
             .map(|(k, doc)| (&k[prefix.len()..], doc))
             .collect();
         touched.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let stored: Vec<LotView>;
-        let before: &[LotView] = match self.base.as_ref().filter(|b| b.prefix == prefix) {
-            Some(base) => &base.lots,
-            None => {
-                stored = self
-                    .store
-                    .scan_prefix(&prefix)?
-                    .iter()
-                    .map(|(k, v)| from_json(k, v))
-                    .collect::<Result<_, _>>()?;
-                &stored
-            }
-        };
-        let mut touched = touched.into_iter().peekable();
-        for lot in before {
-            while let Some((_, doc)) = touched.next_if(|(place, _)| place_vs(lot, place).is_gt()) {
-                doc.iter().for_each(&mut visit);
-            }
-            match touched.next_if(|(place, _)| place_vs(lot, place).is_eq()) {
-                Some((_, doc)) => doc.iter().for_each(&mut visit),
-                None => visit(lot),
-            }
+        if let Some(base) = self.base.as_ref().filter(|b| b.prefix == prefix) {
+            merge(base.lots.iter(), touched, visit);
+            return Ok(());
         }
-        touched.for_each(|(_, doc)| doc.iter().for_each(&mut visit));
+        let stored: Vec<(Vec<u8>, LotView)> = self
+            .store
+            .scan_prefix(&prefix)?
+            .into_iter()
+            .map(|(k, v)| Ok::<_, StoreError>((k[prefix.len()..].to_vec(), from_json(&k, &v)?)))
+            .collect::<Result<_, StoreError>>()?;
+        let before = stored
+            .iter()
+            .map(|(place, lot)| (place.as_slice(), LotRef::from(lot)));
+        merge(before, touched, visit);
         Ok(())
     }
 
@@ -451,6 +419,26 @@ impl<'s> Overlay<'s> {
         }
         (out, carry)
     }
+}
+
+/// Visits the lots `before` (in key order) with the `touched` ones (sorted
+/// by place) in their stead, deleted ones left out.
+fn merge<'a>(
+    before: impl Iterator<Item = (&'a [u8], LotRef<'a>)>,
+    touched: Vec<(&'a [u8], &'a Option<LotView>)>,
+    mut visit: impl FnMut(&[u8], LotRef<'_>),
+) {
+    let mut touched = touched.into_iter().peekable();
+    for (place, lot) in before {
+        while let Some((p, doc)) = touched.next_if(|(p, _)| *p < place) {
+            doc.iter().for_each(|l| visit(p, l.into()));
+        }
+        match touched.next_if(|(p, _)| *p == place) {
+            Some((p, doc)) => doc.iter().for_each(|l| visit(p, l.into())),
+            None => visit(place, lot),
+        }
+    }
+    touched.for_each(|(p, doc)| doc.iter().for_each(|l| visit(p, l.into())));
 }
 
 fn fill(batch: &mut WriteBatch, entries: &[Entry]) {

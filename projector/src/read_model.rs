@@ -98,6 +98,28 @@ pub fn expiring(
     }
 }
 
+/// How many of the member's first `applied` history entries satisfy
+/// `holds`, a test that only ever turns from yes to no along the history
+/// (one on the account clock, which never goes back): a binary search.
+pub fn ledger_prefix(
+    store: &Store,
+    program: &str,
+    member: &str,
+    applied: u64,
+    holds: impl Fn(&LedgerEntry) -> bool,
+) -> Result<u64, StoreError> {
+    let (mut yes, mut no) = (0u64, applied + 1);
+    while no - yes > 1 {
+        let mid = yes + (no - yes) / 2;
+        let entry: Option<LedgerEntry> = store.get_json(&keys::history(program, member, mid))?;
+        match entry {
+            Some(e) if holds(&e) => yes = mid,
+            _ => no = mid,
+        }
+    }
+    Ok(yes)
+}
+
 /// A page of a member's ledger, oldest first, after sequence `after`.
 pub fn ledger(
     store: &Store,

@@ -1,56 +1,72 @@
 //! Member snapshots as stored: the protobuf `loyalty.v1.MemberSnapshot`,
-//! the view inside as the JSON document the read model keeps, the lots in
-//! a form quick to read (a view as of a past point reads every one of a
-//! long-lived member's tens of thousands of lots).
+//! the view inside as the JSON document the read model keeps, the lots as
+//! columns (a view as of a past point counts every one of a long-lived
+//! member's tens of thousands of lots and copies a page of them).
 
+use crate::lot_table::LotTable;
 use crate::store::{from_json, to_json, StoreError};
-use crate::views::{LotView, MemberSnapshot};
+use crate::views::{LotView, MemberView};
 use ledger_core::{Decimal, Time};
 use loyalty_proto::{v1 as pb, Message};
+use serde::Deserialize;
 
-pub fn encode(snapshot: &MemberSnapshot) -> Vec<u8> {
+/// A member's view and open lots after one of its events (every
+/// [`crate::fold::SNAPSHOT_EVERY`] events): where a point-in-time view starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub view: MemberView,
+    pub lots: LotTable,
+}
+
+/// A snapshot as stores kept it before snapshots were protobuf.
+#[derive(Deserialize)]
+struct JsonSnapshot {
+    view: MemberView,
+    lots: Vec<LotView>,
+}
+
+pub fn encode(view: &MemberView, lots: LotTable) -> Vec<u8> {
     pb::MemberSnapshot {
-        view_json: to_json(&snapshot.view),
-        lots: snapshot.lots.iter().map(lot_to).collect(),
+        view_json: to_json(view),
+        lots: Vec::new(),
+        table: Some(lots.into_columns()),
     }
     .encode_to_vec()
 }
 
-/// A stored snapshot, its lots in key order.
-pub fn decode(key: &[u8], bytes: &[u8]) -> Result<MemberSnapshot, StoreError> {
-    // Stores written before snapshots were protobuf hold JSON documents
-    // (`{` is never the first byte of this message).
+/// A stored snapshot, in any of the forms it has been stored in.
+pub fn decode(key: &[u8], bytes: &[u8]) -> Result<Snapshot, StoreError> {
+    // `{` is never the first byte of the protobuf message.
     if bytes.first() == Some(&b'{') {
-        return from_json(key, bytes);
+        let old: JsonSnapshot = from_json(key, bytes)?;
+        return Ok(Snapshot {
+            view: old.view,
+            lots: LotTable::from_lots(old.lots),
+        });
     }
     let undecodable = |message: String| StoreError::Undecodable {
         key: String::from_utf8_lossy(key).into_owned(),
         message,
     };
     let stored = pb::MemberSnapshot::decode(bytes).map_err(|e| undecodable(e.to_string()))?;
-    let lots = stored
-        .lots
-        .into_iter()
-        .map(lot_from)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(undecodable)?;
-    Ok(MemberSnapshot {
+    let lots = match stored.table {
+        Some(columns) => LotTable::from_columns(columns).map_err(undecodable)?,
+        None => LotTable::from_lots(
+            stored
+                .lots
+                .into_iter()
+                .map(lot_from)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(undecodable)?,
+        ),
+    };
+    Ok(Snapshot {
         view: from_json(key, &stored.view_json)?,
         lots,
     })
 }
 
-fn lot_to(lot: &LotView) -> pb::SnapshotLot {
-    pb::SnapshotLot {
-        lot_id: lot.lot_id.clone(),
-        currency: lot.currency.clone(),
-        points: lot.points.serialize().to_vec(),
-        expires_at_micros: lot.expires_at.map(|t| t.timestamp_micros()),
-        partner_id: lot.partner_id.clone().unwrap_or_default(),
-        earned_at_micros: lot.earned_at.timestamp_micros(),
-    }
-}
-
+/// A lot of a snapshot written one message per lot.
 fn lot_from(lot: pb::SnapshotLot) -> Result<LotView, String> {
     let points: [u8; 16] = lot
         .points
@@ -74,7 +90,18 @@ fn lot_from(lot: pb::SnapshotLot) -> Result<LotView, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::MemberView;
+
+    /// How snapshots before columns stored a lot.
+    fn lot_to(lot: &LotView) -> pb::SnapshotLot {
+        pb::SnapshotLot {
+            lot_id: lot.lot_id.clone(),
+            currency: lot.currency.clone(),
+            points: lot.points.serialize().to_vec(),
+            expires_at_micros: lot.expires_at.map(|t| t.timestamp_micros()),
+            partner_id: lot.partner_id.clone().unwrap_or_default(),
+            earned_at_micros: lot.earned_at.timestamp_micros(),
+        }
+    }
     use chrono::{TimeZone, Utc};
 
     fn view(at: Time) -> MemberView {
@@ -112,13 +139,25 @@ mod tests {
             partner_id: partner.map(str::to_string),
             earned_at: at,
         };
-        let snapshot = MemberSnapshot {
+        let lots = vec![lot("b", false, None), lot("a", true, Some("hotel"))];
+        let snapshot = Snapshot {
             view: view(at),
-            lots: vec![lot("a", true, Some("hotel")), lot("b", false, None)],
+            lots: LotTable::from_lots(lots.clone()),
         };
         let key = b"s-test";
-        assert_eq!(decode(key, &encode(&snapshot)).unwrap(), snapshot);
-        assert_eq!(decode(key, &to_json(&snapshot)).unwrap(), snapshot);
+        let written = encode(&snapshot.view, snapshot.lots.clone());
+        assert_eq!(decode(key, &written).unwrap(), snapshot);
+        let json = serde_json::json!({"view": view(at), "lots": lots});
+        assert_eq!(decode(key, &to_json(&json)).unwrap(), snapshot);
+        let one_message_per_lot = pb::MemberSnapshot {
+            view_json: to_json(&view(at)),
+            lots: lots.iter().map(lot_to).collect(),
+            table: None,
+        };
+        assert_eq!(
+            decode(key, &one_message_per_lot.encode_to_vec()).unwrap(),
+            snapshot
+        );
         assert!(matches!(
             decode(key, b"\xff\xff not protobuf"),
             Err(StoreError::Undecodable { .. })

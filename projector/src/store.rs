@@ -3,8 +3,8 @@
 use crate::keys;
 use crate::overlay::Carry;
 use rocksdb::{
-    BlockBasedOptions, Cache, DBCompressionType, Direction, IteratorMode, Options, WriteBatch,
-    WriteOptions, DB,
+    BlockBasedOptions, Cache, DBCompressionType, Direction, IteratorMode, LruCacheOptions, Options,
+    WriteBatch, WriteOptions, DB,
 };
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -53,6 +53,16 @@ pub struct Store {
 /// Block cache shared by a store's reads (documents are read once per batch).
 const BLOCK_CACHE: usize = 256 << 20;
 
+/// A long-lived member's snapshot is one value of several MiB, so one block
+/// of that size: RocksDB's default of 64 shards of 4 MiB each never keeps
+/// one, and every view as of a past point read it from the file again.
+fn block_cache() -> Cache {
+    let mut opts = LruCacheOptions::default();
+    opts.set_capacity(BLOCK_CACHE);
+    opts.set_num_shard_bits(2);
+    Cache::new_lru_cache_opts(&opts)
+}
+
 /// Options of a writable store. A fold reads many keys that do not exist yet
 /// (a new lot, a new time bucket, an account without an open group), so
 /// whole-key Bloom filters, on disk and in the memtable, answer those
@@ -61,7 +71,7 @@ const BLOCK_CACHE: usize = 256 << 20;
 fn options() -> Options {
     let mut table = BlockBasedOptions::default();
     table.set_bloom_filter(10.0, false);
-    table.set_block_cache(&Cache::new_lru_cache(BLOCK_CACHE));
+    table.set_block_cache(&block_cache());
     table.set_block_size(16 << 10);
     let mut opts = Options::default();
     opts.create_if_missing(true);

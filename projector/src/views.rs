@@ -137,6 +137,52 @@ impl From<&Lot> for LotView {
     }
 }
 
+/// A lot borrowed from wherever it is kept (a document, a snapshot's
+/// columns), so that walking tens of thousands copies none of them. Times
+/// stay microseconds (the log's precision) until a view needs them: turning
+/// every lot's into dates showed in profiles of point-in-time views.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LotRef<'a> {
+    pub lot_id: &'a str,
+    pub currency: &'a str,
+    pub points: Decimal,
+    pub expires_at_micros: Option<i64>,
+    pub partner_id: Option<&'a str>,
+    pub earned_at_micros: i64,
+}
+
+impl LotRef<'_> {
+    pub fn to_view(&self) -> LotView {
+        LotView {
+            lot_id: self.lot_id.to_string(),
+            currency: self.currency.to_string(),
+            points: self.points,
+            expires_at: self.expires_at_micros.map(micros_time),
+            partner_id: self.partner_id.map(str::to_string),
+            earned_at: micros_time(self.earned_at_micros),
+        }
+    }
+}
+
+impl<'a> From<&'a LotView> for LotRef<'a> {
+    fn from(lot: &'a LotView) -> Self {
+        LotRef {
+            lot_id: &lot.lot_id,
+            currency: &lot.currency,
+            points: lot.points,
+            expires_at_micros: lot.expires_at.map(|t| t.timestamp_micros()),
+            partner_id: lot.partner_id.as_deref(),
+            earned_at_micros: lot.earned_at.timestamp_micros(),
+        }
+    }
+}
+
+/// A time in microseconds since the Unix epoch, as a lot's times are kept;
+/// every one stored was a time first, so none is out of range.
+pub fn micros_time(micros: i64) -> Time {
+    Time::from_timestamp_micros(micros).unwrap_or_default()
+}
+
 /// A member's open points of fixed-expiry lots due on one date in one
 /// currency: kept by the fold in expiry order, so a member view reads its
 /// next dates without reading its lots.
@@ -185,14 +231,6 @@ pub struct LedgerEntry {
     /// from the stored event (key `e`) when served.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub detail: serde_json::Value,
-}
-
-/// A member's view and open lots after one of its events (every
-/// [`crate::fold::SNAPSHOT_EVERY`] events): where a point-in-time view starts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MemberSnapshot {
-    pub view: MemberView,
-    pub lots: Vec<LotView>,
 }
 
 /// A partner's points in one currency.

@@ -69,6 +69,28 @@ impl Filter {
             && self.from.is_none_or(|t| e.occurred_at >= t)
             && self.to.is_none_or(|t| e.occurred_at <= t)
     }
+
+    /// How many of the first entries (of `applied`) no page can keep: with
+    /// a `from`, those whose account clock is still before it (an entry's
+    /// business time is never after the clock it leaves).
+    fn skipped(
+        &self,
+        store: &Store,
+        program: &str,
+        member: &str,
+        applied: u64,
+    ) -> Result<u64, QueryError> {
+        let Some(from) = self.from else {
+            return Ok(0);
+        };
+        Ok(read_model::ledger_prefix(
+            store,
+            program,
+            member,
+            applied,
+            |e| e.clock.unwrap_or(e.occurred_at) < from,
+        )?)
+    }
 }
 
 /// The cursor a client sends back: the sequence of the last entry examined.
@@ -82,6 +104,15 @@ pub fn parse_cursor(cursor: Option<&str>) -> Result<Option<u64>, QueryError> {
     }
 }
 
+/// Where a page starts and how long it is.
+pub struct Span {
+    /// After this sequence (the cursor a client sent back).
+    pub after: Option<u64>,
+    pub limit: usize,
+    /// How many entries the member's history holds.
+    pub applied: u64,
+}
+
 /// One page: the kept entries with their why, and the cursor to go on from
 /// (none once the history is exhausted).
 pub fn page(
@@ -89,11 +120,16 @@ pub fn page(
     program: &str,
     member: &str,
     filter: &Filter,
-    after: Option<u64>,
-    limit: usize,
+    span: Span,
 ) -> Result<Value, QueryError> {
+    let Span {
+        after,
+        limit,
+        applied,
+    } = span;
+    let skipped = filter.skipped(store, program, member, applied)?;
     let mut kept = Vec::new();
-    let mut cursor = after;
+    let mut cursor = after.max(Some(skipped).filter(|s| *s > 0));
     let mut examined = 0usize;
     let mut exhausted = false;
     while kept.len() < limit && examined < SCAN_BUDGET {

@@ -220,10 +220,14 @@ async fn ledger(
     let filter = history::Filter::parse(&q)?;
     s.applied.wait_for(&wanted).await?;
     read(move || {
-        read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
-        Ok(Json(history::page(
-            &s.store, &p, &m, &filter, after, limit,
-        )?))
+        let view =
+            read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
+        let span = history::Span {
+            after,
+            limit,
+            applied: view.sequence,
+        };
+        Ok(Json(history::page(&s.store, &p, &m, &filter, span)?))
     })
     .await
 }
