@@ -7,7 +7,7 @@ use crate::transfer::TransferOut;
 use crate::voucher::{Voucher, VoucherStatus};
 use crate::{Decimal, Time};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,9 +111,7 @@ pub struct Member {
     pub channel: String,
     pub tier: Option<String>,
     pub books: BTreeMap<String, CurrencyBook>,
-    /// Persistent, so that copying a long-lived member (a batch's working
-    /// copy) shares its tens of thousands of journals.
-    pub journals: imbl::HashMap<String, Journal>,
+    pub journals: HashMap<String, Journal>,
     /// The last tier period closed by an assessment (a year).
     pub last_assessed_period: Option<i32>,
     /// Badges held, each with the end of its validity (none: forever).
@@ -155,7 +153,7 @@ impl Member {
             channel: channel.clone(),
             tier: tier.clone(),
             books: BTreeMap::new(),
-            journals: imbl::HashMap::new(),
+            journals: HashMap::new(),
             last_assessed_period: None,
             badges: BTreeMap::new(),
             redemptions: 0,

@@ -1,12 +1,18 @@
 //! A book's open lots in the order debits consume them, found by id too.
-//! Persistent maps: a decision copies the member's book into its scratch
-//! and changes a few lots, so a copy must not cost the tens of thousands a
-//! long-lived member holds (it shares them), and finding, opening or
-//! closing one is logarithmic.
+//! A decision copies the member's book into its scratch and changes a few
+//! lots, so for a long-lived member (tens of thousands of lots) the copy
+//! must share them and finding, opening or closing one be logarithmic:
+//! persistent maps. Their nodes hold 64 entries each, so a book of a few
+//! lots (most members') stays a sorted `Vec`, cheaper to copy than to share.
 
 use crate::event::Lot;
 use crate::{Decimal, Time};
 use imbl::OrdMap;
+use std::cmp::Ordering;
+
+/// Above this many lots a book keeps them in persistent maps; at half of it
+/// it goes back to a `Vec`.
+const MANY: usize = 64;
 
 /// Consumption order: earliest expiry first, never-expiring last, then
 /// oldest, then by id.
@@ -29,33 +35,71 @@ impl Order {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+/// [`Order`] of two lots, without copying their ids.
+fn order_cmp(a: &Lot, b: &Lot) -> Ordering {
+    order_key(a).cmp(&order_key(b))
+}
+
+fn order_key(l: &Lot) -> (bool, Option<Time>, Time, &str) {
+    (
+        l.expires_at.is_none(),
+        l.expires_at,
+        l.earned_at,
+        l.lot_id.as_str(),
+    )
+}
+
+#[derive(Clone, Debug)]
+enum Kept {
+    Few(Vec<Lot>),
+    Many {
+        lots: OrdMap<Order, Lot>,
+        order_of: OrdMap<String, Order>,
+    },
+}
+
+#[derive(Clone, Debug)]
 pub struct OpenLots {
-    lots: OrdMap<Order, Lot>,
-    order_of: OrdMap<String, Order>,
+    kept: Kept,
     /// The sum of the lots' points, kept as they change.
     total: Decimal,
 }
 
+impl Default for OpenLots {
+    fn default() -> Self {
+        OpenLots {
+            kept: Kept::Few(Vec::new()),
+            total: Decimal::ZERO,
+        }
+    }
+}
+
 impl PartialEq for OpenLots {
-    /// The lots alone: the index and the total follow from them.
+    /// The lots alone, whichever way they are kept.
     fn eq(&self, other: &Self) -> bool {
-        self.lots == other.lots
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
 impl OpenLots {
     /// In consumption order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Lot> + '_ {
-        self.lots.values()
+        let (few, many) = match &self.kept {
+            Kept::Few(lots) => (Some(lots.iter()), None),
+            Kept::Many { lots, .. } => (None, Some(lots.values())),
+        };
+        few.into_iter().flatten().chain(many.into_iter().flatten())
     }
 
     pub fn len(&self) -> usize {
-        self.lots.len()
+        match &self.kept {
+            Kept::Few(lots) => lots.len(),
+            Kept::Many { lots, .. } => lots.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lots.is_empty()
+        self.len() == 0
     }
 
     pub fn total(&self) -> Decimal {
@@ -63,42 +107,87 @@ impl OpenLots {
     }
 
     pub fn get(&self, lot_id: &str) -> Option<&Lot> {
-        self.lots.get(self.order_of.get(lot_id)?)
+        match &self.kept {
+            Kept::Few(lots) => lots.iter().find(|l| l.lot_id == lot_id),
+            Kept::Many { lots, order_of } => lots.get(order_of.get(lot_id)?),
+        }
     }
 
     /// Opens a lot, or adds to the open lot of the same id.
     pub fn open(&mut self, lot: Lot) {
         self.total += lot.points;
-        if let Some(order) = self.order_of.get(&lot.lot_id) {
-            if let Some(open) = self.lots.get_mut(order) {
-                open.points += lot.points;
-                return;
+        match &mut self.kept {
+            Kept::Few(lots) => {
+                if let Some(open) = lots.iter_mut().find(|l| l.lot_id == lot.lot_id) {
+                    open.points += lot.points;
+                    return;
+                }
+                let at = lots.partition_point(|l| order_cmp(l, &lot).is_lt());
+                lots.insert(at, lot);
+                if lots.len() > MANY {
+                    self.kept = many(std::mem::take(lots));
+                }
+            }
+            Kept::Many { lots, order_of } => {
+                if let Some(open) = order_of.get(&lot.lot_id).and_then(|o| lots.get_mut(o)) {
+                    open.points += lot.points;
+                    return;
+                }
+                let order = Order::of(&lot);
+                order_of.insert(lot.lot_id.clone(), order.clone());
+                lots.insert(order, lot);
             }
         }
-        let order = Order::of(&lot);
-        self.order_of.insert(lot.lot_id.clone(), order.clone());
-        self.lots.insert(order, lot);
     }
 
     /// Takes `points` out of lot `lot_id` (nothing when it is not open);
     /// the lot closes when nothing is left in it.
     pub fn take(&mut self, lot_id: &str, points: Decimal) {
-        let Some(order) = self.order_of.get(lot_id).cloned() else {
-            return;
+        let closed = match &mut self.kept {
+            Kept::Few(lots) => {
+                let Some(at) = lots.iter().position(|l| l.lot_id == lot_id) else {
+                    return;
+                };
+                lots[at].points -= points;
+                let left = lots[at].points;
+                (left <= Decimal::ZERO).then(|| lots.remove(at))
+            }
+            Kept::Many { lots, order_of } => {
+                let Some(order) = order_of.get(lot_id).cloned() else {
+                    return;
+                };
+                let Some(lot) = lots.get_mut(&order) else {
+                    return;
+                };
+                lot.points -= points;
+                let closed = (lot.points <= Decimal::ZERO).then(|| lots.remove(&order));
+                if closed.is_some() {
+                    order_of.remove(lot_id);
+                }
+                closed.flatten()
+            }
         };
-        let Some(lot) = self.lots.get_mut(&order) else {
-            return;
-        };
-        lot.points -= points;
         self.total -= points;
-        if lot.points <= Decimal::ZERO {
+        if let Some(lot) = closed {
             // A lot never goes below zero; what an overdrawn one held
             // leaves the total with it.
             self.total -= lot.points;
-            self.lots.remove(&order);
-            self.order_of.remove(lot_id);
+        }
+        if let Kept::Many { lots, .. } = &self.kept {
+            if lots.len() <= MANY / 2 {
+                self.kept = Kept::Few(lots.values().cloned().collect());
+            }
         }
     }
+}
+
+fn many(few: Vec<Lot>) -> Kept {
+    let order_of = few
+        .iter()
+        .map(|l| (l.lot_id.clone(), Order::of(l)))
+        .collect();
+    let lots = few.into_iter().map(|l| (Order::of(&l), l)).collect();
+    Kept::Many { lots, order_of }
 }
 
 impl FromIterator<Lot> for OpenLots {
@@ -148,6 +237,29 @@ mod tests {
         assert_eq!(ids(&open), ["june", "never"]);
         assert_eq!(open.total(), Decimal::from(11));
         assert_eq!(open.get("may"), None);
+    }
+
+    #[test]
+    fn many_lots_go_to_maps_and_back_keeping_order_and_total() {
+        let months = |i: u32| Some(1 + i % 12);
+        let mut open: OpenLots = (0..200)
+            .map(|i| lot(&format!("l{i:03}"), 2, months(i)))
+            .collect();
+        assert!(matches!(open.kept, Kept::Many { .. }));
+        let in_order: Vec<Lot> = open.iter().cloned().collect();
+        let few = OpenLots {
+            kept: Kept::Few(in_order.clone()),
+            total: open.total(),
+        };
+        assert_eq!(open, few, "the same lots, whichever way they are kept");
+        assert!(in_order.windows(2).all(|w| order_cmp(&w[0], &w[1]).is_lt()));
+        for i in 0..190 {
+            open.take(&format!("l{i:03}"), Decimal::from(2));
+        }
+        assert!(matches!(open.kept, Kept::Few(_)));
+        assert_eq!(open.len(), 10);
+        assert_eq!(open.total(), Decimal::from(20));
+        assert_eq!(open.get("l195").map(|l| l.points), Some(Decimal::from(2)));
     }
 
     #[test]
