@@ -414,15 +414,21 @@ async fn all_pages(
     panic!("{path}: the cursor never ended");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn open_lots_come_a_page_at_a_time_live_and_as_of() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data")).await;
+/// A served ledger with the fixture program and one member enrolled.
+async fn serve_with_member(dir: &Path, member: &str) -> (Server, Api) {
+    let server = Server::start(&dir.join("data")).await;
     let api = Api::new(&server.base);
     let program: Value = serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
     let (s, b) = api.put(P, program).await;
     assert_eq!(s, 200, "{b}");
-    command(&api, "/members", json!({"member_id": "cy", "member_type": "individual", "enrolled_at": "2026-01-01T00:00:00Z"})).await;
+    command(&api, "/members", json!({"member_id": member, "member_type": "individual", "enrolled_at": "2026-01-01T00:00:00Z"})).await;
+    (server, api)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_lots_come_a_page_at_a_time_live_and_as_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, api) = serve_with_member(dir.path(), "cy").await;
     let mut token = String::new();
     for day in 1..=7 {
         let b = command(&api, "/members/cy/accruals", json!({"transaction_id": format!("cy-{day}"), "occurred_at": format!("2026-03-0{day}T10:00:00Z"), "points": {"POINTS": "10"}, "partner_id": if day % 2 == 0 { json!("hotel") } else { Value::Null }})).await;
@@ -497,12 +503,7 @@ async fn open_lots_come_a_page_at_a_time_live_and_as_of() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_from_filter_starts_at_the_clock_and_keeps_late_events() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data")).await;
-    let api = Api::new(&server.base);
-    let program: Value = serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
-    let (s, b) = api.put(P, program).await;
-    assert_eq!(s, 200, "{b}");
-    command(&api, "/members", json!({"member_id": "di", "member_type": "individual", "enrolled_at": "2026-01-01T00:00:00Z"})).await;
+    let (_server, api) = serve_with_member(dir.path(), "di").await;
     let mut token = String::new();
     // The February accrual arrives after the March one: its entry comes
     // later in the history than its business time.

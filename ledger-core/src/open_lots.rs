@@ -149,8 +149,7 @@ impl OpenLots {
                     return;
                 };
                 lots[at].points -= points;
-                let left = lots[at].points;
-                (left <= Decimal::ZERO).then(|| lots.remove(at))
+                (lots[at].points <= Decimal::ZERO).then(|| lots.remove(at))
             }
             Kept::Many { lots, order_of } => {
                 let Some(order) = order_of.get(lot_id).cloned() else {
@@ -160,11 +159,12 @@ impl OpenLots {
                     return;
                 };
                 lot.points -= points;
-                let closed = (lot.points <= Decimal::ZERO).then(|| lots.remove(&order));
-                if closed.is_some() {
+                if lot.points > Decimal::ZERO {
+                    None
+                } else {
                     order_of.remove(lot_id);
+                    lots.remove(&order)
                 }
-                closed.flatten()
             }
         };
         self.total -= points;
