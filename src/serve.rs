@@ -7,15 +7,13 @@ use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use command_service::courier::Elsewhere;
 use command_service::{CommandService, SystemClock};
-use event_log::{EventLog, KafkaConfig, KafkaLog};
+use event_log::{fallback, EventLog, KafkaConfig, KafkaLog};
 use projector::{Projector, Store};
-use query_service::fallback;
 use query_service::Applied;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::watch;
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest accepted request body.
@@ -102,10 +100,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             projector.subscribe(),
             startup_end,
         ))
-        .fallback(fallback::not_found)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(CatchPanicLayer::custom(fallback::panicked))
-        .layer(TraceLayer::new_for_http());
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    let app = fallback::with_json_errors(app).layer(TraceLayer::new_for_http());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;

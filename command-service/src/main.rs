@@ -125,6 +125,7 @@ async fn main() -> anyhow::Result<()> {
             get(move || readiness(service.clone(), ready.clone())),
         )
         .layer(DefaultBodyLimit::max(1 << 20));
+    let app = event_log::fallback::with_json_errors(app);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .context("binding")?;

@@ -35,6 +35,8 @@
 pub mod contract;
 mod embedded;
 mod error;
+#[cfg(feature = "cli")]
+pub mod fallback;
 mod kafka;
 mod log;
 mod partitioner;

@@ -300,23 +300,40 @@ impl<'s> Overlay<'s> {
         *next = (*next).max(offset + 1);
     }
 
-    /// Adds the batch's tallies to the live totals and to their buckets.
+    /// Adds the batch's tallies to the live totals and to their buckets:
+    /// each program's sum once to its statistics and partner figures, the
+    /// coarse buckets' sums once each, every tally to its second.
     fn settle_tallies(&mut self) -> Result<(), StoreError> {
-        for ((program, micros), t) in std::mem::take(&mut self.tallies) {
-            let stats = self.stats.get(self.store, keys::stats(&program))?;
-            t.apply_to(stats.get_or_insert_with(ProgramStats::default));
-            for (partner, by_currency) in &t.partners {
-                for (currency, f) in by_currency {
-                    let key = keys::partner(&program, partner, currency);
-                    let doc = self.partners.get(self.store, key)?;
-                    tally::add_figures(doc.get_or_insert_with(PartnerFigures::default), f);
-                }
+        let tallies = std::mem::take(&mut self.tallies);
+        let mut rest = tallies.iter().peekable();
+        while let Some(((program, _), _)) = rest.peek() {
+            let program = program.clone();
+            let mine: Vec<(i64, &Tally)> =
+                std::iter::from_fn(|| rest.next_if(|((p, _), _)| *p == program))
+                    .map(|((_, micros), t)| (*micros, t))
+                    .collect();
+            for (micros, t) in &mine {
+                self.add_to_second(&program, *micros, t)?;
             }
-            for level in 0..tally::SECOND {
-                self.bucket(&program, level, tally::bucket_of(level, micros))?
-                    .add(&t);
+            let (buckets, total) = tally::roll_up(mine);
+            for (level, start, sum) in buckets {
+                self.bucket(&program, level, start)?.add(&sum);
             }
-            self.add_to_second(&program, micros, &t)?;
+            self.settle_totals(&program, &total)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a program's batch total to its statistics and partner figures.
+    fn settle_totals(&mut self, program: &str, total: &Tally) -> Result<(), StoreError> {
+        let stats = self.stats.get(self.store, keys::stats(program))?;
+        total.apply_to(stats.get_or_insert_with(ProgramStats::default));
+        for (partner, by_currency) in &total.partners {
+            for (currency, f) in by_currency {
+                let key = keys::partner(program, partner, currency);
+                let doc = self.partners.get(self.store, key)?;
+                tally::add_figures(doc.get_or_insert_with(PartnerFigures::default), f);
+            }
         }
         Ok(())
     }
@@ -383,13 +400,20 @@ impl<'s> Overlay<'s> {
             }
         }
         first.settle_tallies()?;
-        let written = threads::each(overlays, Overlay::into_writes);
+        let (mut entries, carries): (Vec<Vec<Entry>>, Vec<Carry>) =
+            threads::each(overlays, Overlay::into_writes)
+                .into_iter()
+                .unzip();
+        let mut entries: Vec<Entry> = entries.iter_mut().flat_map(std::mem::take).collect();
+        // In key order the memtable inserts each key next to the one before
+        // (RocksDB keeps the last insert's place in its skip list) instead
+        // of searching from the top. Stable: a key written twice keeps its
+        // last value.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
         let mut batch = WriteBatch::default();
-        for (entries, _) in &written {
-            fill(&mut batch, entries);
-        }
+        fill(&mut batch, &entries);
         store.write(batch)?;
-        Ok(written.into_iter().map(|(_, carry)| carry).collect())
+        Ok(carries)
     }
 
     /// Everything the overlay changed, serialized (`None`: deleted), and

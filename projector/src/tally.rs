@@ -154,6 +154,58 @@ pub fn bucket_of(level: usize, micros: i64) -> i64 {
     micros.div_euclid(width) * width
 }
 
+/// One program's tallies (by microsecond, in time order) summed into the
+/// buckets of the levels coarser than [`SECOND`], and their total. Each
+/// tally is added once, to its minute; a finished minute to its hour, and
+/// so on, instead of every tally to each of the three: a batch of
+/// thousands of events within a few days changes only a few hour and day
+/// buckets.
+pub fn roll_up<'a>(tallies: impl IntoIterator<Item = (i64, &'a Tally)>) -> (Vec<Bucket>, Tally) {
+    let mut open: [Option<(i64, Tally)>; SECOND] = Default::default();
+    let (mut done, mut total) = (Vec::new(), Tally::default());
+    for (micros, t) in tallies {
+        close(&mut open, Some(micros), &mut done, &mut total);
+        for (level, slot) in open.iter_mut().enumerate() {
+            slot.get_or_insert_with(|| (bucket_of(level, micros), Tally::default()));
+        }
+        if let Some((_, minute)) = open[SECOND - 1].as_mut() {
+            minute.add(t);
+        }
+    }
+    close(&mut open, None, &mut done, &mut total);
+    (done, total)
+}
+
+/// A bucket's level, its start and the sum of its events.
+pub type Bucket = (usize, i64, Tally);
+
+/// Closes, finest first, the open buckets that do not hold `micros` (all
+/// of them at `None`), each adding its sum to the next coarser one.
+fn close(
+    open: &mut [Option<(i64, Tally)>; SECOND],
+    micros: Option<i64>,
+    done: &mut Vec<Bucket>,
+    total: &mut Tally,
+) {
+    for level in (0..SECOND).rev() {
+        let holds = |start: i64| micros.is_some_and(|m| bucket_of(level, m) == start);
+        if open[level].as_ref().is_none_or(|(start, _)| holds(*start)) {
+            continue;
+        }
+        let Some((start, sum)) = open[level].take() else {
+            continue;
+        };
+        match level
+            .checked_sub(1)
+            .and_then(|coarser| open[coarser].as_mut())
+        {
+            Some((_, coarser)) => coarser.add(&sum),
+            None => total.add(&sum),
+        }
+        done.push((level, start, sum));
+    }
+}
+
 /// The buckets whose sum is the tally as of `t` (inclusive): per level, the
 /// range of bucket starts `[from, to)`, whole buckets the coarser levels did
 /// not cover; the exact level ends just after `t`.
@@ -208,6 +260,50 @@ mod tests {
             vec![(0, i64::MIN, day), (4, day, day + 1)],
             "finer ranges are empty"
         );
+    }
+
+    #[test]
+    fn a_roll_up_sums_each_coarse_bucket_and_the_total_as_adding_each_tally_would() {
+        let day = 86_400_000_000i64;
+        let times = [
+            5,
+            1_000_001,
+            59_999_999,
+            60_000_000,
+            3_600_000_000 + 7,
+            day + 3,
+            day + 3_600_000_000,
+            3 * day,
+        ];
+        let tallies: Vec<(i64, Tally)> = times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                let mut tally = Tally {
+                    events: 1 << i,
+                    ..Tally::default()
+                };
+                tally.partner("hotel", "pts").issued += rust_decimal::Decimal::from(i);
+                (t, tally)
+            })
+            .collect();
+        let (buckets, total) = roll_up(tallies.iter().map(|(m, t)| (*m, t)));
+        let mut naive: BTreeMap<(usize, i64), Tally> = BTreeMap::new();
+        let mut sum = Tally::default();
+        for (micros, t) in &tallies {
+            for level in 0..SECOND {
+                naive
+                    .entry((level, bucket_of(level, *micros)))
+                    .or_default()
+                    .add(t);
+            }
+            sum.add(t);
+        }
+        let rolled: BTreeMap<(usize, i64), Tally> =
+            buckets.into_iter().map(|(l, s, t)| ((l, s), t)).collect();
+        assert_eq!(rolled, naive);
+        assert_eq!(total, sum);
+        assert_eq!(roll_up(std::iter::empty()), (Vec::new(), Tally::default()));
     }
 
     #[test]

@@ -5,7 +5,6 @@
 pub mod consistency;
 pub mod error;
 pub mod extract;
-pub mod fallback;
 pub mod history;
 pub mod liability;
 pub mod lots;

@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             }),
         );
-    let app = query_service::fallback::with_json_errors(routes);
+    let app = event_log::fallback::with_json_errors(routes);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .context("binding")?;
