@@ -169,6 +169,31 @@ async fn program_versions_and_hostile_input() {
         );
         assert!(b["error"]["message"].is_string(), "GET {path}: {b}");
     }
+    // Command routes too; an unknown route and a method a route does not
+    // serve also answer in the API's shape.
+    for path in [
+        "/v1/programs/%FF/members",
+        "/v1/programs/fx/members/%FF/accruals",
+    ] {
+        let (s, b) = api.post(path, json!({})).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (400, Some("invalid_request")),
+            "POST {path}: {b}"
+        );
+    }
+    let (s, b) = api.post("/v1/programs/fx/no-such-route", json!({})).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (404, Some("route_not_found")),
+        "{b}"
+    );
+    let (s, b) = api.delete("/v1/programs/fx/members/m1").await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (405, Some("method_not_allowed")),
+        "{b}"
+    );
     // A bad parameter is an immediate 400, not one after waiting for a
     // position that will not come.
     for path in [

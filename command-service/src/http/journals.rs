@@ -6,11 +6,12 @@
 
 use super::error::ApiError;
 use super::json::ApiJson;
+use super::path::ApiPath;
 use super::receipt::receipt;
 use super::requests::*;
 use crate::batch::Journal;
 use crate::service::CommandService;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use event_log::Positions;
@@ -32,7 +33,7 @@ pub struct JournalsRequest {
 
 pub async fn journals(
     State(svc): State<Arc<CommandService>>,
-    Path(program): Path<String>,
+    ApiPath(program): ApiPath<String>,
     ApiJson(req): ApiJson<JournalsRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if req.commands.len() > MAX_COMMANDS {

@@ -5,6 +5,7 @@
 mod error;
 mod journals;
 mod json;
+mod path;
 mod receipt;
 mod requests;
 mod routes;

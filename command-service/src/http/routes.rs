@@ -3,13 +3,14 @@
 use super::error::ApiError;
 use super::journals;
 use super::json::ApiJson;
+use super::path::ApiPath;
 use super::receipt::receipt;
 use super::requests::*;
 use crate::outcome::Outcome;
 use crate::runs::RunSummary;
 use crate::service::CommandService;
 use crate::service::Simulation;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router};
@@ -96,7 +97,7 @@ pub fn router(service: Arc<CommandService>) -> Router {
 
 async fn define_program(
     State(svc): Svc,
-    Path(program): Path<String>,
+    ApiPath(program): ApiPath<String>,
     ApiJson(definition): ApiJson<ProgramDefinition>,
 ) -> Reply {
     let (current, outcome) = svc.define_program(&program, definition).await?;
@@ -118,7 +119,7 @@ fn program_reply(program: &str, current: &Program, outcome: &Outcome) -> Value {
 
 async fn put_promotion(
     State(svc): Svc,
-    Path((program, id)): Path<(String, String)>,
+    ApiPath((program, id)): ApiPath<(String, String)>,
     ApiJson(mut promotion): ApiJson<Promotion>,
 ) -> Reply {
     if promotion.id != id {
@@ -139,7 +140,10 @@ async fn put_promotion(
     Ok((StatusCode::OK, Json(body)))
 }
 
-async fn withdraw_promotion(State(svc): Svc, Path((program, id)): Path<(String, String)>) -> Reply {
+async fn withdraw_promotion(
+    State(svc): Svc,
+    ApiPath((program, id)): ApiPath<(String, String)>,
+) -> Reply {
     let (current, outcome) = svc
         .edit_program(&program, ProgramEdit::WithdrawPromotion(id))
         .await?;
@@ -151,7 +155,7 @@ async fn withdraw_promotion(State(svc): Svc, Path((program, id)): Path<(String, 
 
 async fn enroll(
     State(svc): Svc,
-    Path(program): Path<String>,
+    ApiPath(program): ApiPath<String>,
     ApiJson(req): ApiJson<EnrollRequest>,
 ) -> Reply {
     let now = svc.clock.now();
@@ -180,7 +184,7 @@ async fn member_command(
 
 async fn accrue(
     State(svc): Svc,
-    Path((p, m)): Path<(String, String)>,
+    ApiPath((p, m)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<AccrualRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
@@ -189,7 +193,7 @@ async fn accrue(
 /// A dry run of an accrual: what it would earn and why; nothing is written.
 async fn simulate(
     State(svc): Svc,
-    Path((p, m)): Path<(String, String)>,
+    ApiPath((p, m)): ApiPath<(String, String)>,
     ApiJson(mut r): ApiJson<AccrualRequest>,
 ) -> Reply {
     if r.transaction_id.is_empty() {
@@ -201,7 +205,7 @@ async fn simulate(
 
 async fn issue_voucher(
     State(svc): Svc,
-    Path((p, m)): Path<(String, String)>,
+    ApiPath((p, m)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<VoucherIssueRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
@@ -210,7 +214,7 @@ async fn issue_voucher(
 /// `reservations`, `redemptions` or `cancellations` of one voucher.
 async fn voucher_step(
     State(svc): Svc,
-    Path((p, m, voucher, step)): Path<(String, String, String, String)>,
+    ApiPath((p, m, voucher, step)): ApiPath<(String, String, String, String)>,
     ApiJson(r): ApiJson<VoucherStepRequest>,
 ) -> Reply {
     let action = match step.as_str() {
@@ -232,7 +236,7 @@ async fn voucher_step(
 
 async fn redeem(
     State(svc): Svc,
-    Path((p, m)): Path<(String, String)>,
+    ApiPath((p, m)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<RedemptionRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
@@ -240,7 +244,7 @@ async fn redeem(
 
 async fn cancel(
     State(svc): Svc,
-    Path((p, m)): Path<(String, String)>,
+    ApiPath((p, m)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<CancellationRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
@@ -248,7 +252,7 @@ async fn cancel(
 
 async fn change_tier(
     State(svc): Svc,
-    Path((p, m)): Path<(String, String)>,
+    ApiPath((p, m)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<TierChangeRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
@@ -256,7 +260,7 @@ async fn change_tier(
 
 async fn change_status(
     State(svc): Svc,
-    Path((p, m)): Path<(String, String)>,
+    ApiPath((p, m)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<StatusChangeRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
@@ -264,7 +268,7 @@ async fn change_status(
 
 async fn adjust(
     State(svc): Svc,
-    Path((p, m)): Path<(String, String)>,
+    ApiPath((p, m)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<AdjustmentRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
@@ -272,7 +276,7 @@ async fn adjust(
 
 async fn award_badge(
     State(svc): Svc,
-    Path((p, m)): Path<(String, String)>,
+    ApiPath((p, m)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<BadgeRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
@@ -282,7 +286,7 @@ async fn award_badge(
 /// sender; the receiver's side follows (see the member views).
 async fn transfer(
     State(svc): Svc,
-    Path((p, m)): Path<(String, String)>,
+    ApiPath((p, m)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<TransferRequest>,
 ) -> Reply {
     member_command(&svc, &p, &m, r.into()).await
@@ -290,7 +294,7 @@ async fn transfer(
 
 async fn add_group_member(
     State(svc): Svc,
-    Path((p, g)): Path<(String, String)>,
+    ApiPath((p, g)): ApiPath<(String, String)>,
     ApiJson(r): ApiJson<GroupMemberRequest>,
 ) -> Reply {
     member_command(&svc, &p, &g, r.into()).await
@@ -298,7 +302,7 @@ async fn add_group_member(
 
 async fn remove_group_member(
     State(svc): Svc,
-    Path((p, g, m)): Path<(String, String, String)>,
+    ApiPath((p, g, m)): ApiPath<(String, String, String)>,
     ApiJson(r): ApiJson<GroupRemovalRequest>,
 ) -> Reply {
     member_command(&svc, &p, &g, r.into_command(m)).await
@@ -306,7 +310,7 @@ async fn remove_group_member(
 
 async fn expire(
     State(svc): Svc,
-    Path(program): Path<String>,
+    ApiPath(program): ApiPath<String>,
     ApiJson(r): ApiJson<RunRequest>,
 ) -> Reply {
     let as_of = ledger_core::time::truncate(r.as_of);
@@ -321,7 +325,7 @@ async fn expire(
 
 async fn assess(
     State(svc): Svc,
-    Path(program): Path<String>,
+    ApiPath(program): ApiPath<String>,
     ApiJson(r): ApiJson<RunRequest>,
 ) -> Reply {
     let as_of = ledger_core::time::truncate(r.as_of);
@@ -336,7 +340,7 @@ async fn assess(
 
 async fn release(
     State(svc): Svc,
-    Path(program): Path<String>,
+    ApiPath(program): ApiPath<String>,
     ApiJson(r): ApiJson<RunRequest>,
 ) -> Reply {
     let as_of = ledger_core::time::truncate(r.as_of);
