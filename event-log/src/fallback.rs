@@ -1,7 +1,8 @@
 //! What answers when no handler does: an unknown route, a known route
-//! asked with a method it does not serve, and a handler that panicked. Both keep the API's `{"error": {"code", "message"}}` shape, so
-//! every entry point serving the query routes (`loyalty serve`, the
-//! standalone query service) answers errors alike.
+//! asked with a method it does not serve, and a handler that panicked. All
+//! keep the API's `{"error": {"code", "message"}}` shape, so every entry
+//! point (`loyalty serve`, the standalone command and query services)
+//! answers errors alike.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
