@@ -400,11 +400,11 @@ impl<'s> Overlay<'s> {
             }
         }
         first.settle_tallies()?;
-        let (mut entries, carries): (Vec<Vec<Entry>>, Vec<Carry>) =
+        let (entries, carries): (Vec<Vec<Entry>>, Vec<Carry>) =
             threads::each(overlays, Overlay::into_writes)
                 .into_iter()
                 .unzip();
-        let mut entries: Vec<Entry> = entries.iter_mut().flat_map(std::mem::take).collect();
+        let mut entries: Vec<Entry> = entries.into_iter().flatten().collect();
         // In key order the memtable inserts each key next to the one before
         // (RocksDB keeps the last insert's place in its skip list) instead
         // of searching from the top. Stable: a key written twice keeps its
