@@ -64,7 +64,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let service = Arc::new(
         CommandService::open(log.clone(), Arc::new(SystemClock))
             .await
-            .context("rebuilding command state from the log")?,
+            .context("rebuilding command state from the log")?
+            .sole_writer(),
     );
     // One writer owns every partition: follow-ups are decided here.
     service.start_courier(Elsewhere::Nowhere);

@@ -98,6 +98,16 @@ struct ShareResult {
     again: Vec<usize>,
 }
 
+impl ShareResult {
+    /// Every journal of the share answered with the same error.
+    fn failed(share: Vec<usize>, e: &CommandError) -> Self {
+        ShareResult {
+            answers: share.into_iter().map(|i| (i, Err(shared(e)))).collect(),
+            again: Vec::new(),
+        }
+    }
+}
+
 impl CommandService {
     /// Decides and records `journals` (all of `program_id`), one append
     /// per partition; partitions proceed concurrently.
@@ -155,15 +165,12 @@ impl CommandService {
     ) -> ShareResult {
         let span = info_span!("journal_share", partition, commands = share.len());
         async {
-            let mut part = self.partitions[partition as usize].lock().await;
+            let mut part = match self.current(partition).await {
+                Ok(part) => part,
+                Err(e) => return ShareResult::failed(share, &e),
+            };
             if !part.owned {
-                return ShareResult {
-                    answers: share
-                        .into_iter()
-                        .map(|i| (i, Err(CommandError::NotOwner { partition })))
-                        .collect(),
-                    again: Vec::new(),
-                };
+                return ShareResult::failed(share, &CommandError::NotOwner { partition });
             }
             let now = self.clock.now();
             let writer = self.writer();
@@ -230,14 +237,8 @@ impl CommandService {
                 };
                 decided.push(d);
             }
-            let written = if recs.is_empty() {
-                Ok(Vec::new())
-            } else {
-                self.log
-                    .append(partition, recs)
-                    .await
-                    .map_err(CommandError::from)
-            };
+            let expect = part.read_to;
+            let written = self.write(partition, expect, recs).await;
             let landed = match written {
                 Ok(offsets) => self
                     .land(&mut part, partition, &offsets)

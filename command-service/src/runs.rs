@@ -37,9 +37,8 @@ impl CommandService {
             let program = self.program_for(program_id, &command, self.clock.now())?;
             let prefix = account_key(program_id, "");
             let mut summary = RunSummary::default();
-            for (partition, lock) in self.partitions.iter().enumerate() {
-                let partition = partition as u32;
-                let mut part = lock.lock().await;
+            for partition in 0..self.partitions.len() as u32 {
+                let mut part = self.current(partition).await?;
                 if !part.owned {
                     continue;
                 }
@@ -75,7 +74,8 @@ impl CommandService {
                 if batch.is_empty() {
                     continue;
                 }
-                let offsets = self.log.append(partition, batch).await?;
+                let expect = part.read_to;
+                let offsets = self.write(partition, expect, batch).await?;
                 // A member whose group another writer's took the place of is
                 // left out (a later run catches it up).
                 let landing = self.land(&mut part, partition, &offsets).await?;

@@ -7,7 +7,7 @@ use crate::error::CommandError;
 use crate::outcome::Outcome;
 use crate::rebuild::{catch_up, read_range, rebuild_partition, replay};
 use crate::state::{Account, PartitionState, ProgramAccount};
-use event_log::EventLog;
+use event_log::{EventLog, LogError, Queued, Record};
 use ledger_core::command::Accrual;
 use ledger_core::decide::{decide_program_edit, earnings, Earnings, ProgramEdit};
 use ledger_core::saga::{after_duplicate, after_events, after_rejection, unfinished, FollowUp};
@@ -16,7 +16,7 @@ use ledger_core::{
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::{mpsc, Mutex, MutexGuard};
 use tracing::{info, info_span, warn, Instrument};
 
 /// How often a command is decided again after another writer's group took
@@ -30,6 +30,9 @@ pub struct CommandService {
     pub(crate) programs: RwLock<HashMap<String, ProgramAccount>>,
     /// This instance's writer id, stamped on every event it writes.
     pub(crate) writer_id: String,
+    /// The log is this instance's alone and orders its writes: a single
+    /// command is decided while the appends before it are synced.
+    queues: bool,
     /// Follow-ups for other accounts, to the courier.
     outbox: mpsc::UnboundedSender<Parcel>,
     parcels: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Parcel>>>,
@@ -63,9 +66,19 @@ impl CommandService {
             partitions: (0..log.partitions()).map(|_| Mutex::default()).collect(),
             programs: RwLock::default(),
             writer_id: uuid::Uuid::new_v4().to_string(),
+            queues: false,
             log,
             clock,
         }
+    }
+
+    /// Declares this instance its log's only writer (an embedded log it
+    /// opened; nothing else appends to it): where the log can queue, a
+    /// single command is then decided while the appends before it are
+    /// synced, and every append lands only where this state expects it.
+    pub fn sole_writer(mut self) -> Self {
+        self.queues = self.log.can_queue();
+        self
     }
 
     /// Takes a partition over: its accounts are brought up to the log's end
@@ -120,7 +133,7 @@ impl CommandService {
     pub async fn member(&self, program_id: &str, member_id: &str) -> Option<Member> {
         let key = account_key(program_id, member_id);
         let partition = self.log.partition_for(&key);
-        let part = self.partitions[partition as usize].lock().await;
+        let part = self.current(partition).await.ok()?;
         part.members.get(&key).map(|a| a.member.clone())
     }
 
@@ -207,7 +220,7 @@ impl CommandService {
         async {
             let key = account_key(program_id, PROGRAM_ACCOUNT);
             let partition = self.log.partition_for(&key);
-            let mut part = self.partitions[partition as usize].lock().await;
+            let mut part = self.current(partition).await?;
             let mut attempt = 0;
             let (events, offsets) = loop {
                 if !part.owned {
@@ -226,8 +239,16 @@ impl CommandService {
                     sequence,
                     head: &head,
                 };
+                let expect = part.read_to;
                 let (offsets, digests) = self
-                    .append(partition, program_id, PROGRAM_ACCOUNT, after, &events)
+                    .append(
+                        partition,
+                        expect,
+                        program_id,
+                        PROGRAM_ACCOUNT,
+                        after,
+                        &events,
+                    )
                     .await?;
                 match self.land(&mut part, partition, &offsets).await? {
                     Landing::Direct => {
@@ -306,7 +327,7 @@ impl CommandService {
             let program = self.program_for(program_id, command, self.clock.now())?;
             let key = account_key(program_id, member_id);
             let partition = self.log.partition_for(&key);
-            let mut part = self.partitions[partition as usize].lock().await;
+            let mut part = self.current(partition).await?;
             let mut attempt = 0;
             loop {
                 if !part.owned {
@@ -344,8 +365,35 @@ impl CommandService {
                     sequence: account.map_or(0, |a| a.sequence),
                     head: account.map_or("", |a| a.head.as_str()),
                 };
+                let expect = part.read_to;
+                if self.queues && !events.is_empty() {
+                    let (recs, digests) =
+                        records(self.writer(), program_id, member_id, after, &events);
+                    let answer = self.log.queue(partition, expect, recs)?;
+                    // Counted now, so the next command on this partition is
+                    // decided while these are synced; undone (read again)
+                    // if they do not land.
+                    let offsets: Vec<u64> = (expect..expect + events.len() as u64).collect();
+                    part.read_to = expect + events.len() as u64;
+                    part.open.remove(&key);
+                    for ((event, offset), digest) in events.iter().zip(&offsets).zip(digests) {
+                        apply_member(&mut part, &key, member_id, *offset, event, digest);
+                    }
+                    let tier = part.members.get(&key).and_then(|a| a.member.tier.clone());
+                    let generation = part.generation;
+                    drop(part);
+                    self.landed(partition, generation, answer, &offsets).await?;
+                    self.post(program_id, after_events(member_id, &events));
+                    return Ok(Outcome {
+                        events,
+                        partition,
+                        offsets,
+                        duplicate: false,
+                        tier,
+                    });
+                }
                 let (offsets, digests) = self
-                    .append(partition, program_id, member_id, after, &events)
+                    .append(partition, expect, program_id, member_id, after, &events)
                     .await?;
                 let took = match self.land(&mut part, partition, &offsets).await? {
                     Landing::Direct => {
@@ -430,7 +478,7 @@ impl CommandService {
             let program = self.program_for(program_id, &command, now)?;
             let key = account_key(program_id, member_id);
             let partition = self.log.partition_for(&key);
-            let part = self.partitions[partition as usize].lock().await;
+            let part = self.current(partition).await?;
             if !part.owned {
                 return Err(CommandError::NotOwner { partition });
             }
@@ -459,6 +507,7 @@ impl CommandService {
     pub(crate) async fn append(
         &self,
         partition: u32,
+        expect: u64,
         program_id: &str,
         account_id: &str,
         after: Next<'_>,
@@ -468,7 +517,81 @@ impl CommandService {
             return Ok((Vec::new(), Vec::new()));
         }
         let (recs, digests) = records(self.writer(), program_id, account_id, after, events);
-        Ok((self.log.append(partition, recs).await?, digests))
+        Ok((self.write(partition, expect, recs).await?, digests))
+    }
+
+    /// Appends records decided on a state current to `expect` and waits
+    /// until they are durable. A sole writer's land only at `expect`,
+    /// behind any queued append the state counts.
+    pub(crate) async fn write(
+        &self,
+        partition: u32,
+        expect: u64,
+        recs: Vec<Record>,
+    ) -> Result<Vec<u64>, CommandError> {
+        if recs.is_empty() {
+            return Ok(Vec::new());
+        }
+        if !self.queues {
+            return Ok(self.log.append(partition, recs).await?);
+        }
+        let answer = self.log.queue(partition, expect, recs)?;
+        Ok(answer.await.map_err(|_| LogError::Closed)??)
+    }
+
+    /// Waits for a queued append the partition's state already counts; if it
+    /// did not land, the state is read again from the log (once for all the
+    /// appends that fail together) and the error is the caller's.
+    async fn landed(
+        &self,
+        partition: u32,
+        generation: u64,
+        answer: Queued,
+        offsets: &[u64],
+    ) -> Result<(), CommandError> {
+        let error = match answer.await {
+            Ok(Ok(written)) if written == offsets => return Ok(()),
+            Ok(Ok(written)) => CommandError::Log(LogError::Corrupt(format!(
+                "partition {partition}: records queued for {offsets:?} landed at {written:?}"
+            ))),
+            Ok(Err(e)) => e.into(),
+            Err(_) => LogError::Closed.into(),
+        };
+        warn!(partition, error = %error, "a queued append did not land; reading the partition again");
+        let mut part = self.partition(partition)?.lock().await;
+        if part.generation == generation {
+            part.stale = true;
+            part.generation += 1;
+            // On failure it stays stale; the next command tries again.
+            let _ = self.reread(&mut part, partition).await;
+        }
+        Err(error)
+    }
+
+    /// A partition's state, locked, current to what landed on the log.
+    pub(crate) async fn current(
+        &self,
+        partition: u32,
+    ) -> Result<MutexGuard<'_, PartitionState>, CommandError> {
+        let mut part = self.partition(partition)?.lock().await;
+        if part.stale {
+            self.reread(&mut part, partition).await?;
+        }
+        Ok(part)
+    }
+
+    /// Reads a stale partition's accounts again from the start of the log.
+    async fn reread(&self, part: &mut PartitionState, partition: u32) -> Result<(), CommandError> {
+        *part = PartitionState {
+            owned: part.owned,
+            stale: true,
+            generation: part.generation,
+            ..PartitionState::default()
+        };
+        let read = rebuild_partition(self, part, partition).await?;
+        part.stale = false;
+        info!(partition, records = read, "partition state read again");
+        Ok(())
     }
 
     /// After an append at `offsets`: when it directly follows the state's

@@ -42,6 +42,12 @@ pub struct PartitionState {
     /// partition's state is kept until the group settles, so getting it back
     /// costs only the records written meanwhile.
     pub owned: bool,
+    /// The state counts appends that did not land (a queued append failed):
+    /// it is read again from the log before anything is decided on it.
+    pub stale: bool,
+    /// Bumped whenever the state is read again, so of the appends that fail
+    /// together only the first marks it stale.
+    pub generation: u64,
 }
 
 impl PartitionState {

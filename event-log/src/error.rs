@@ -26,4 +26,12 @@ pub enum LogError {
     /// find it by reading, as after any failed append.
     #[error("partition {0}: a record was acknowledged without its offset")]
     OffsetUnknown(u32),
+    /// A queued append expected the partition to end elsewhere: something
+    /// queued before it did not land. Nothing of it was written.
+    #[error("partition {partition}: append expected offset {expected}, the log ends at {end}")]
+    Moved {
+        partition: u32,
+        expected: u64,
+        end: u64,
+    },
 }

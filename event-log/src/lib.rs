@@ -52,7 +52,7 @@ pub use error::LogError;
 #[cfg(feature = "cli")]
 pub use kafka::KafkaArgs;
 pub use kafka::{ensure_topic, topic_partitions, KafkaConfig, KafkaGroupReader, KafkaLog, StartAt};
-pub use log::{EventLog, LogReader};
+pub use log::{EventLog, LogReader, Queued};
 pub use partitioner::{murmur2, partition_for};
 pub use position::{PositionError, Positions};
 pub use record::{Record, StoredRecord};

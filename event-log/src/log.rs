@@ -4,6 +4,11 @@ use crate::error::LogError;
 use crate::record::{Record, StoredRecord};
 use async_trait::async_trait;
 use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// An append queued behind the ones queued before it: answers its offsets
+/// once the records are durable, or why they are not on the log.
+pub type Queued = oneshot::Receiver<Result<Vec<u64>, LogError>>;
 
 /// An append-only log of keyed records in partitions, shaped like a Kafka
 /// topic so the embedded and the Kafka implementation are interchangeable.
@@ -20,6 +25,23 @@ pub trait EventLog: Send + Sync {
     /// Appends records (all for this partition) in order. When it returns Ok
     /// they are durable and visible to readers. Returns each record's offset.
     async fn append(&self, partition: u32, records: Vec<Record>) -> Result<Vec<u64>, LogError>;
+
+    /// Whether [`EventLog::queue`] works here: the log orders its own
+    /// writes (embedded); Kafka's are the broker's to order.
+    fn can_queue(&self) -> bool {
+        false
+    }
+
+    /// Queues records (all for this partition) to be appended, in the order
+    /// queued, only if the partition's next offset is then `expect`: an
+    /// append decided on records queued before it fails with
+    /// [`LogError::Moved`] when those did not land, and nothing of it is
+    /// written. Returns at once, so the caller may decide the next append
+    /// while this one is synced.
+    fn queue(&self, partition: u32, expect: u64, records: Vec<Record>) -> Result<Queued, LogError> {
+        let _ = (partition, expect, records);
+        Err(LogError::Invalid("this log cannot queue appends".into()))
+    }
 
     /// The next offset to be written, per partition.
     async fn end_offsets(&self) -> Result<Vec<u64>, LogError>;

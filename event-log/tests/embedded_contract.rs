@@ -263,3 +263,32 @@ async fn a_corrupt_tail_is_cut() {
     );
     assert_eq!(log.append(0, vec![rec(7)]).await.unwrap(), vec![2]);
 }
+
+/// Queued appends land in the order queued; one that expects the partition
+/// to end elsewhere (decided on records that did not land) writes nothing.
+#[tokio::test]
+async fn a_queued_append_lands_only_where_it_expects() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EmbeddedLog::open(dir.path(), 2, Durability::Sync).unwrap();
+    assert!(log.can_queue());
+    let first = log.queue(1, 0, vec![rec(0), rec(1)]).unwrap();
+    let second = log.queue(1, 2, vec![rec(2)]).unwrap();
+    let astray = log.queue(1, 7, vec![rec(3)]).unwrap();
+    let third = log.queue(1, 3, vec![rec(4)]).unwrap();
+    assert_eq!(first.await.unwrap().unwrap(), vec![0, 1]);
+    assert_eq!(second.await.unwrap().unwrap(), vec![2]);
+    match astray.await.unwrap() {
+        Err(LogError::Moved {
+            partition: 1,
+            expected: 7,
+            end: 3,
+        }) => {}
+        other => panic!("expected Moved at 3, got {other:?}"),
+    }
+    assert_eq!(third.await.unwrap().unwrap(), vec![3]);
+    assert_eq!(log.end_offsets().await.unwrap(), vec![0, 4]);
+    let mut reader = log.partition_reader(1, 0).await.unwrap();
+    let read = reader.poll(10, Duration::from_secs(1)).await.unwrap();
+    let keys: Vec<_> = read.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["k0", "k1", "k2", "k4"]);
+}

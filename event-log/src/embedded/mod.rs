@@ -10,7 +10,7 @@ mod recovery;
 mod writer;
 
 use crate::error::LogError;
-use crate::log::{EventLog, LogReader};
+use crate::log::{EventLog, LogReader, Queued};
 use crate::record::Record;
 use async_trait::async_trait;
 use partition::Partition;
@@ -121,6 +121,32 @@ impl EmbeddedLog {
         }
         Self::open(dir, 1, durability)
     }
+
+    /// Hands records to the partition's writer, in order behind what it
+    /// holds; `expect`: the offset the first must get, or nothing is written.
+    fn send(
+        &self,
+        partition: u32,
+        expect: Option<u64>,
+        records: Vec<Record>,
+    ) -> Result<Queued, LogError> {
+        let writer = self
+            .writers
+            .get(partition as usize)
+            .ok_or(LogError::NoSuchPartition(partition))?;
+        for record in &records {
+            frame::check(record)?;
+        }
+        let (reply, answer) = oneshot::channel();
+        writer
+            .send(writer::AppendRequest {
+                records,
+                expect,
+                reply,
+            })
+            .map_err(|_| LogError::Closed)?;
+        Ok(answer)
+    }
 }
 
 impl Drop for EmbeddedLog {
@@ -140,21 +166,22 @@ impl EventLog for EmbeddedLog {
     }
 
     async fn append(&self, partition: u32, records: Vec<Record>) -> Result<Vec<u64>, LogError> {
-        let writer = self
-            .writers
-            .get(partition as usize)
-            .ok_or(LogError::NoSuchPartition(partition))?;
         if records.is_empty() {
-            return Ok(Vec::new());
+            return match self.writers.get(partition as usize) {
+                Some(_) => Ok(Vec::new()),
+                None => Err(LogError::NoSuchPartition(partition)),
+            };
         }
-        for record in &records {
-            frame::check(record)?;
-        }
-        let (reply, answer) = oneshot::channel();
-        writer
-            .send(writer::AppendRequest { records, reply })
-            .map_err(|_| LogError::Closed)?;
+        let answer = self.send(partition, None, records)?;
         answer.await.map_err(|_| LogError::Closed)?
+    }
+
+    fn can_queue(&self) -> bool {
+        true
+    }
+
+    fn queue(&self, partition: u32, expect: u64, records: Vec<Record>) -> Result<Queued, LogError> {
+        self.send(partition, Some(expect), records)
     }
 
     async fn end_offsets(&self) -> Result<Vec<u64>, LogError> {

@@ -1,7 +1,10 @@
 //! One writer thread per partition, with group commit: it drains every
 //! queued append, writes them in one go, syncs ONCE for the group, publishes
 //! the new end to readers, then answers each caller. Many concurrent small
-//! appends thus share one `fdatasync` instead of paying one each.
+//! appends thus share one `fdatasync` instead of paying one each. An append
+//! queued with the offset it expects is left out (answered `Moved`) when the
+//! partition ends elsewhere, so nothing decided on records that failed to
+//! land is written after them.
 //!
 //! File I/O happens on this thread, never on the async runtime. The thread
 //! ends when every sender is dropped and the queue is drained, so appends
@@ -21,6 +24,8 @@ use tokio::sync::oneshot;
 /// Records for this partition, and where to send their offsets.
 pub struct AppendRequest {
     pub records: Vec<Record>,
+    /// The offset the first record must get (see `EventLog::queue`).
+    pub expect: Option<u64>,
     pub reply: oneshot::Sender<Result<Vec<u64>, LogError>>,
 }
 
@@ -66,6 +71,10 @@ pub fn spawn(
 impl Writer {
     /// Writes and syncs a group of appends, then answers each of them.
     fn commit(&mut self, group: Vec<AppendRequest>) {
+        let group = self.in_place(group);
+        if group.is_empty() {
+            return;
+        }
         self.buf.clear();
         let mut positions = Vec::new();
         for record in group.iter().flat_map(|req| &req.records) {
@@ -106,5 +115,28 @@ impl Writer {
         if self.buf.capacity() > KEEP_BUFFER {
             self.buf = Vec::new();
         }
+    }
+
+    /// The group's appends that would land where they expect to, in order;
+    /// the others are answered `Moved` (decided on records that did not land).
+    fn in_place(&self, group: Vec<AppendRequest>) -> Vec<AppendRequest> {
+        let mut next = self.partition.end();
+        let mut kept = Vec::with_capacity(group.len());
+        for req in group {
+            match req.expect {
+                Some(expected) if expected != next => {
+                    let _ = req.reply.send(Err(LogError::Moved {
+                        partition: self.partition.id,
+                        expected,
+                        end: next,
+                    }));
+                }
+                _ => {
+                    next += req.records.len() as u64;
+                    kept.push(req);
+                }
+            }
+        }
+        kept
     }
 }

@@ -1,0 +1,170 @@
+//! Single commands are decided while the appends before them are synced
+//! (queued appends): when one of those does not land, the commands decided
+//! on it fail too, nothing decided on it reaches the log, and the state the
+//! next command is decided on is the log's again.
+
+#[allow(dead_code)]
+mod common;
+
+use async_trait::async_trait;
+use command_service::{Clock, CommandService};
+use common::definition;
+use event_log::{Durability, EmbeddedLog, EventLog, LogError, LogReader, Queued, Record};
+use ledger_core::member::MemberType;
+use ledger_core::{Accrual, Decimal, MemberCommand, Time};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+const PROGRAM: &str = "queued";
+
+struct FixedClock;
+
+impl Clock for FixedClock {
+    fn now(&self) -> Time {
+        "2026-06-01T00:00:00Z".parse().unwrap()
+    }
+}
+
+/// The embedded log, except that the queued append armed by [`Flaky::arm`]
+/// is not written: it fails with an i/o error once the test releases it.
+struct Flaky {
+    inner: Arc<EmbeddedLog>,
+    armed: Mutex<Option<oneshot::Receiver<()>>>,
+}
+
+impl Flaky {
+    /// The next queued append fails when the returned sender is dropped.
+    fn arm(&self) -> oneshot::Sender<()> {
+        let (release, wait) = oneshot::channel();
+        *self.armed.lock().unwrap() = Some(wait);
+        release
+    }
+}
+
+#[async_trait]
+impl EventLog for Flaky {
+    fn partitions(&self) -> u32 {
+        self.inner.partitions()
+    }
+    async fn append(&self, partition: u32, records: Vec<Record>) -> Result<Vec<u64>, LogError> {
+        self.inner.append(partition, records).await
+    }
+    fn can_queue(&self) -> bool {
+        true
+    }
+    fn queue(&self, partition: u32, expect: u64, records: Vec<Record>) -> Result<Queued, LogError> {
+        let Some(wait) = self.armed.lock().unwrap().take() else {
+            return self.inner.queue(partition, expect, records);
+        };
+        let (answer, queued) = oneshot::channel();
+        tokio::spawn(async move {
+            let _ = wait.await;
+            let lost = std::io::Error::other("disk gone");
+            let _ = answer.send(Err(LogError::Io(lost)));
+        });
+        Ok(queued)
+    }
+    async fn end_offsets(&self) -> Result<Vec<u64>, LogError> {
+        self.inner.end_offsets().await
+    }
+    async fn reader(&self, start: Vec<u64>) -> Result<Box<dyn LogReader>, LogError> {
+        self.inner.reader(start).await
+    }
+    async fn partition_reader(
+        &self,
+        partition: u32,
+        start: u64,
+    ) -> Result<Box<dyn LogReader>, LogError> {
+        self.inner.partition_reader(partition, start).await
+    }
+}
+
+fn accrual(tx: &str, points: u32) -> MemberCommand {
+    MemberCommand::Accrue(Accrual {
+        transaction_id: tx.to_string(),
+        occurred_at: "2026-02-01T00:00:00Z".parse().unwrap(),
+        amount: None,
+        points: BTreeMap::from([("POINTS".to_string(), Decimal::from(points))]),
+        partner_id: None,
+        channel: None,
+        product_category: None,
+    })
+}
+
+fn points(service_member: &ledger_core::Member) -> Decimal {
+    service_member
+        .book("POINTS")
+        .map(|b| b.available())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_decided_on_an_append_that_did_not_land_fail_and_the_state_is_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let flaky = Arc::new(Flaky {
+        inner: EmbeddedLog::open(dir.path(), 1, Durability::Sync).unwrap(),
+        armed: Mutex::new(None),
+    });
+    let log: Arc<dyn EventLog> = flaky.clone();
+    let service = Arc::new(
+        CommandService::open(log.clone(), Arc::new(FixedClock))
+            .await
+            .unwrap()
+            .sole_writer(),
+    );
+    service.define_program(PROGRAM, definition()).await.unwrap();
+    let enroll = MemberCommand::Enroll {
+        member_type: MemberType::Individual,
+        enrolled_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+        channel: None,
+    };
+    service.execute(PROGRAM, "m", enroll).await.unwrap();
+    service
+        .execute(PROGRAM, "m", accrual("t1", 100))
+        .await
+        .unwrap();
+    let end_before = log.end_offsets().await.unwrap();
+
+    // t2's append hangs, then fails; t3 is decided on t2 meanwhile.
+    let release = flaky.arm();
+    let s = service.clone();
+    let t2 = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t2", 20)).await });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let s = service.clone();
+    let t3 = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t3", 3)).await });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    drop(release);
+    let t2 = t2.await.unwrap();
+    let t3 = t3.await.unwrap();
+    assert!(t2.is_err(), "t2 did not land: {t2:?}");
+    assert!(t3.is_err(), "t3 was decided on t2: {t3:?}");
+    assert_eq!(
+        log.end_offsets().await.unwrap(),
+        end_before,
+        "nothing decided on t2 was written"
+    );
+
+    // The state is the log's again: t1 only; retries of t2 and t3 take effect.
+    let m = service.member(PROGRAM, "m").await.unwrap();
+    assert_eq!(points(&m), Decimal::from(100));
+    let again = service
+        .execute(PROGRAM, "m", accrual("t2", 20))
+        .await
+        .unwrap();
+    assert!(!again.duplicate, "t2 never landed, so it is no repeat");
+    service
+        .execute(PROGRAM, "m", accrual("t3", 3))
+        .await
+        .unwrap();
+    let m = service.member(PROGRAM, "m").await.unwrap();
+    assert_eq!(points(&m), Decimal::from(123));
+
+    // A replay of the log agrees.
+    let fresh = CommandService::open(log.clone(), Arc::new(FixedClock))
+        .await
+        .unwrap();
+    let replayed = fresh.member(PROGRAM, "m").await.unwrap();
+    assert_eq!(points(&replayed), Decimal::from(123));
+    assert_eq!(replayed.journals.len(), m.journals.len());
+}
