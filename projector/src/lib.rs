@@ -10,6 +10,7 @@
 
 pub mod as_of;
 pub mod fold;
+mod folder;
 pub mod gate;
 pub mod keys;
 pub mod lot_table;

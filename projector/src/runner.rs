@@ -2,6 +2,7 @@
 //! overlay, commit it with its offsets, tell waiting readers.
 
 use crate::fold::{fold, At};
+use crate::folder::Folder;
 use crate::gate::admit_record;
 use crate::overlay::Overlay;
 use crate::store::{Store, StoreError};
@@ -222,6 +223,7 @@ impl Projector {
         mut reader: Box<dyn LogReader>,
         mut shutdown: watch::Receiver<bool>,
     ) -> Result<(), StoreError> {
+        let folder = Folder::start(self.store.clone())?;
         loop {
             let batch = tokio::select! {
                 b = reader.poll(BATCH, Duration::from_millis(250)) => b?,
@@ -233,12 +235,8 @@ impl Projector {
             if batch.is_empty() {
                 continue;
             }
-            let store = self.store.clone();
             let offsets: Vec<(u32, u64)> = batch.iter().map(|r| (r.partition, r.offset)).collect();
-            let result = tokio::task::spawn_blocking(move || apply_records(&store, &batch))
-                .await
-                .map_err(|e| StoreError::Task(e.to_string()))?;
-            if let Err(e) = result {
+            if let Err(e) = folder.fold(batch).await {
                 error!(error = %e, "projector batch failed");
                 return Err(e);
             }

@@ -3,8 +3,8 @@
 use crate::keys;
 use crate::overlay::Carry;
 use rocksdb::{
-    BlockBasedOptions, Cache, DBCompressionType, Direction, IteratorMode, LruCacheOptions, Options,
-    WriteBatch, WriteOptions, DB,
+    BlockBasedOptions, Cache, DBCompressionType, Direction, Env, IteratorMode, LruCacheOptions,
+    Options, WriteBatch, WriteOptions, DB,
 };
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -106,8 +106,15 @@ fn scratch_options() -> Options {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut opts = options();
+        // Flushes and compactions of a live store yield the cores to the
+        // requests being answered, as its fold thread does.
+        let mut env = Env::new()?;
+        env.lower_thread_pool_cpu_priority();
+        env.lower_high_priority_thread_pool_cpu_priority();
+        opts.set_env(&env);
         Ok(Store {
-            db: DB::open(&options(), path)?,
+            db: DB::open(&opts, path)?,
             path: path.to_path_buf(),
             snapshot_every: crate::fold::SNAPSHOT_EVERY,
             wal: true,
