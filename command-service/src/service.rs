@@ -26,7 +26,9 @@ const ATTEMPTS: usize = 5;
 pub struct CommandService {
     pub(crate) log: Arc<dyn EventLog>,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) partitions: Vec<Mutex<PartitionState>>,
+    /// Shared, so a queued append's outcome is seen to even when the
+    /// command waiting for it is dropped (see [`CommandService::landed`]).
+    pub(crate) partitions: Vec<Arc<Mutex<PartitionState>>>,
     pub(crate) programs: RwLock<HashMap<String, ProgramAccount>>,
     /// This instance's writer id, stamped on every event it writes.
     pub(crate) writer_id: String,
@@ -63,7 +65,7 @@ impl CommandService {
         CommandService {
             outbox,
             parcels: std::sync::Mutex::new(Some(parcels)),
-            partitions: (0..log.partitions()).map(|_| Mutex::default()).collect(),
+            partitions: (0..log.partitions()).map(|_| Arc::default()).collect(),
             programs: RwLock::default(),
             writer_id: uuid::Uuid::new_v4().to_string(),
             queues: false,
@@ -145,7 +147,7 @@ impl CommandService {
         }
     }
 
-    fn partition(&self, partition: u32) -> Result<&Mutex<PartitionState>, CommandError> {
+    fn partition(&self, partition: u32) -> Result<&Arc<Mutex<PartitionState>>, CommandError> {
         self.partitions
             .get(partition as usize)
             .ok_or(CommandError::Log(event_log::LogError::NoSuchPartition(
@@ -382,7 +384,8 @@ impl CommandService {
                     let tier = part.members.get(&key).and_then(|a| a.member.tier.clone());
                     let generation = part.generation;
                     drop(part);
-                    self.landed(partition, generation, answer, &offsets).await?;
+                    self.landed(partition, generation, answer, offsets.clone())
+                        .await?;
                     self.post(program_id, after_events(member_id, &events));
                     return Ok(Outcome {
                         events,
@@ -539,33 +542,41 @@ impl CommandService {
         Ok(answer.await.map_err(|_| LogError::Closed)??)
     }
 
-    /// Waits for a queued append the partition's state already counts; if it
-    /// did not land, the state is read again from the log (once for all the
-    /// appends that fail together) and the error is the caller's.
+    /// Waits for a queued append the partition's state already counts. If
+    /// it did not land, the state is marked stale (once for all the appends
+    /// that fail together: by generation), so it is read again from the log
+    /// before the next decision, and the error is the caller's. The outcome
+    /// is seen to on a task of its own, so a command dropped while waiting
+    /// (its client gone) still leaves a state that agrees with the log.
     async fn landed(
         &self,
         partition: u32,
         generation: u64,
         answer: Queued,
-        offsets: &[u64],
+        offsets: Vec<u64>,
     ) -> Result<(), CommandError> {
-        let error = match answer.await {
-            Ok(Ok(written)) if written == offsets => return Ok(()),
-            Ok(Ok(written)) => CommandError::Log(LogError::Corrupt(format!(
-                "partition {partition}: records queued for {offsets:?} landed at {written:?}"
-            ))),
-            Ok(Err(e)) => e.into(),
-            Err(_) => LogError::Closed.into(),
-        };
-        warn!(partition, error = %error, "a queued append did not land; reading the partition again");
-        let mut part = self.partition(partition)?.lock().await;
-        if part.generation == generation {
-            part.stale = true;
-            part.generation += 1;
-            // On failure it stays stale; the next command tries again.
-            let _ = self.reread(&mut part, partition).await;
+        let lock = self.partition(partition)?.clone();
+        let outcome = tokio::spawn(async move {
+            let error = match answer.await {
+                Ok(Ok(written)) if written == offsets => return Ok(()),
+                Ok(Ok(written)) => LogError::Corrupt(format!(
+                    "partition {partition}: records queued for {offsets:?} landed at {written:?}"
+                )),
+                Ok(Err(e)) => e,
+                Err(_) => LogError::Closed,
+            };
+            warn!(partition, error = %error, "a queued append did not land; the partition will be read again");
+            let mut part = lock.lock().await;
+            if part.generation == generation {
+                part.stale = true;
+                part.generation += 1;
+            }
+            Err(error)
+        });
+        match outcome.await {
+            Ok(result) => Ok(result?),
+            Err(e) => Err(CommandError::Log(LogError::Backend(e.to_string()))),
         }
-        Err(error)
     }
 
     /// A partition's state, locked, current to what landed on the log.
@@ -585,7 +596,7 @@ impl CommandService {
         *part = PartitionState {
             owned: part.owned,
             stale: true,
-            generation: part.generation,
+            generation: part.generation + 1,
             ..PartitionState::default()
         };
         let read = rebuild_partition(self, part, partition).await?;

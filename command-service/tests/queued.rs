@@ -168,3 +168,49 @@ async fn commands_decided_on_an_append_that_did_not_land_fail_and_the_state_is_r
     assert_eq!(points(&replayed), Decimal::from(123));
     assert_eq!(replayed.journals.len(), m.journals.len());
 }
+
+/// A command dropped while its append syncs (its client gone) still leaves
+/// the state agreeing with the log when that append does not land.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_command_whose_append_fails_leaves_the_state_true_to_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let flaky = Arc::new(Flaky {
+        inner: EmbeddedLog::open(dir.path(), 1, Durability::Sync).unwrap(),
+        armed: Mutex::new(None),
+    });
+    let log: Arc<dyn EventLog> = flaky.clone();
+    let service = Arc::new(
+        CommandService::open(log.clone(), Arc::new(FixedClock))
+            .await
+            .unwrap()
+            .sole_writer(),
+    );
+    service.define_program(PROGRAM, definition()).await.unwrap();
+    let enroll = MemberCommand::Enroll {
+        member_type: MemberType::Individual,
+        enrolled_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+        channel: None,
+    };
+    service.execute(PROGRAM, "m", enroll).await.unwrap();
+    let release = flaky.arm();
+    let s = service.clone();
+    let t1 = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t1", 40)).await });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    t1.abort();
+    assert!(t1.await.unwrap_err().is_cancelled());
+    drop(release);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    service
+        .execute(PROGRAM, "m", accrual("t2", 5))
+        .await
+        .unwrap();
+    let m = service.member(PROGRAM, "m").await.unwrap();
+    assert_eq!(points(&m), Decimal::from(5), "t1 never landed");
+    let replayed = CommandService::open(log.clone(), Arc::new(FixedClock))
+        .await
+        .unwrap()
+        .member(PROGRAM, "m")
+        .await
+        .unwrap();
+    assert_eq!(points(&replayed), Decimal::from(5));
+}
