@@ -83,6 +83,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let store = Arc::new(Store::open(&data.read_models()).context("opening the read models")?);
+    projector::store::yield_background_work().context("lowering RocksDB's background priority")?;
     let projector = Arc::new(Projector::new(store.clone(), log.partitions())?);
     let (stop, stopped) = watch::channel(false);
     let projecting = {

@@ -318,16 +318,16 @@ impl CommandService {
                     tier,
                 } = d
                 {
-                    let answer =
-                        read_range(&*self.log, partition, first, count)
-                            .await
-                            .map(|events| Outcome {
-                                events,
-                                partition,
-                                offsets: (first..first + u64::from(count)).collect(),
-                                duplicate: true,
-                                tier,
-                            });
+                    let key = account_key(program_id, &journals[index].member_id);
+                    let answer = read_range(&*self.log, partition, &key, first, count)
+                        .await
+                        .map(|events| Outcome {
+                            events,
+                            partition,
+                            offsets: (first..first + u64::from(count)).collect(),
+                            duplicate: true,
+                            tier,
+                        });
                     result.answers.push((index, answer));
                 }
             }

@@ -9,7 +9,7 @@ use crate::encode::{account_key, decode, PROGRAM_ACCOUNT};
 use crate::error::CommandError;
 use crate::service::{apply_member, apply_program, CommandService};
 use crate::state::PartitionState;
-use event_log::{EventLog, SnapshotReader, StoredRecord};
+use event_log::{EventLog, LogError, SnapshotReader, StoredRecord};
 use ledger_core::chain::digest;
 use ledger_core::codec::{from_envelope, stamp_of};
 use ledger_core::sequence::{admit, Admission};
@@ -194,6 +194,7 @@ fn decode_record(record: &StoredRecord) -> Result<(EventEnvelope, Event), Comman
 pub(crate) async fn read_range(
     log: &dyn EventLog,
     partition: u32,
+    key: &str,
     first: u64,
     count: u32,
 ) -> Result<Vec<Event>, CommandError> {
@@ -205,11 +206,19 @@ pub(crate) async fn read_range(
         if batch.is_empty() {
             break;
         }
-        for record in batch {
-            if record.offset < last {
-                events.push(decode_record(&record)?.1);
+        for record in batch.iter().filter(|r| r.offset < last) {
+            // A receipt counted before its append landed (a queued append
+            // that then failed) may point at another account's records.
+            if record.key != key {
+                break;
             }
+            events.push(decode_record(record)?.1);
         }
+    }
+    if events.len() < count as usize {
+        return Err(CommandError::Log(LogError::Backend(format!(
+            "partition {partition}: the original records of this transaction at {first}..{last} are not on the log (retry)"
+        ))));
     }
     Ok(events)
 }

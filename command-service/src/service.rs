@@ -347,12 +347,15 @@ impl CommandService {
                     Decision::Duplicate => {
                         let account =
                             account.ok_or_else(|| Rejection::MemberNotFound(member_id.into()))?;
-                        self.post(program_id, after_duplicate(&account.member, command));
+                        let follow_ups = after_duplicate(&account.member, command);
                         let tx = command.transaction_id().unwrap_or_default();
                         let (first, count) = account.receipts.get(tx).copied().unwrap_or((0, 0));
                         let tier = account.member.tier.clone();
                         drop(part);
-                        let events = read_range(&*self.log, partition, first, count).await?;
+                        // Read back before anything follows from it: the
+                        // original may still be syncing, or not have landed.
+                        let events = read_range(&*self.log, partition, &key, first, count).await?;
+                        self.post(program_id, follow_ups);
                         return Ok(Outcome {
                             events,
                             partition,
@@ -384,9 +387,9 @@ impl CommandService {
                     let tier = part.members.get(&key).and_then(|a| a.member.tier.clone());
                     let generation = part.generation;
                     drop(part);
-                    self.landed(partition, generation, answer, offsets.clone())
+                    let follow_ups = parcels(program_id, after_events(member_id, &events));
+                    self.landed(partition, generation, answer, offsets.clone(), follow_ups)
                         .await?;
-                    self.post(program_id, after_events(member_id, &events));
                     return Ok(Outcome {
                         events,
                         partition,
@@ -427,11 +430,7 @@ impl CommandService {
 
     /// Hands follow-ups to the courier.
     pub(crate) fn post(&self, program_id: &str, follow_ups: Vec<FollowUp>) {
-        for follow_up in follow_ups {
-            let parcel = Parcel {
-                program_id: program_id.to_string(),
-                follow_up,
-            };
+        for parcel in parcels(program_id, follow_ups) {
             // The courier lives as long as the service.
             let _ = self.outbox.send(parcel);
         }
@@ -547,18 +546,26 @@ impl CommandService {
     /// that fail together: by generation), so it is read again from the log
     /// before the next decision, and the error is the caller's. The outcome
     /// is seen to on a task of its own, so a command dropped while waiting
-    /// (its client gone) still leaves a state that agrees with the log.
+    /// (its client gone) still leaves a state that agrees with the log, and
+    /// its follow-ups (posted once it landed) still go out.
     async fn landed(
         &self,
         partition: u32,
         generation: u64,
         answer: Queued,
         offsets: Vec<u64>,
+        follow_ups: Vec<Parcel>,
     ) -> Result<(), CommandError> {
         let lock = self.partition(partition)?.clone();
+        let outbox = self.outbox.clone();
         let outcome = tokio::spawn(async move {
             let error = match answer.await {
-                Ok(Ok(written)) if written == offsets => return Ok(()),
+                Ok(Ok(written)) if written == offsets => {
+                    for parcel in follow_ups {
+                        let _ = outbox.send(parcel);
+                    }
+                    return Ok(());
+                }
                 Ok(Ok(written)) => LogError::Corrupt(format!(
                     "partition {partition}: records queued for {offsets:?} landed at {written:?}"
                 )),
@@ -760,4 +767,15 @@ fn command_kind(c: &MemberCommand) -> &'static str {
         MemberCommand::LeaveGroup { .. } => "leave_group",
         MemberCommand::NotePoolSpending { .. } => "note_pool_spending",
     }
+}
+
+/// Follow-ups of a program's account, addressed to the courier.
+fn parcels(program_id: &str, follow_ups: Vec<FollowUp>) -> Vec<Parcel> {
+    follow_ups
+        .into_iter()
+        .map(|follow_up| Parcel {
+            program_id: program_id.to_string(),
+            follow_up,
+        })
+        .collect()
 }

@@ -214,3 +214,53 @@ async fn a_dropped_command_whose_append_fails_leaves_the_state_true_to_the_log()
         .unwrap();
     assert_eq!(points(&replayed), Decimal::from(5));
 }
+
+/// A retry that arrives while the original's append syncs is answered from
+/// the log once it is there, and is no success when the original never got
+/// there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_of_a_command_whose_append_fails_is_not_answered_as_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let flaky = Arc::new(Flaky {
+        inner: EmbeddedLog::open(dir.path(), 1, Durability::Sync).unwrap(),
+        armed: Mutex::new(None),
+    });
+    let log: Arc<dyn EventLog> = flaky.clone();
+    let service = Arc::new(
+        CommandService::open(log.clone(), Arc::new(FixedClock))
+            .await
+            .unwrap()
+            .sole_writer(),
+    );
+    service.define_program(PROGRAM, definition()).await.unwrap();
+    let enroll = MemberCommand::Enroll {
+        member_type: MemberType::Individual,
+        enrolled_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+        channel: None,
+    };
+    service.execute(PROGRAM, "m", enroll).await.unwrap();
+    let release = flaky.arm();
+    let s = service.clone();
+    let original = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t1", 40)).await });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let s = service.clone();
+    let retry = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t1", 40)).await });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    drop(release);
+    assert!(original.await.unwrap().is_err());
+    let retry = retry.await.unwrap();
+    assert!(retry.is_err(), "the original never landed: {retry:?}");
+    let again = service
+        .execute(PROGRAM, "m", accrual("t1", 40))
+        .await
+        .unwrap();
+    assert!(!again.duplicate);
+    let twice = service
+        .execute(PROGRAM, "m", accrual("t1", 40))
+        .await
+        .unwrap();
+    assert!(twice.duplicate, "now it is on the log");
+    assert_eq!(twice.events.len(), again.events.len());
+    let m = service.member(PROGRAM, "m").await.unwrap();
+    assert_eq!(points(&m), Decimal::from(40));
+}

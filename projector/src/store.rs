@@ -104,17 +104,22 @@ fn scratch_options() -> Options {
     opts
 }
 
+/// Lowers the CPU priority of RocksDB's flush and compaction threads in
+/// this process (its default environment's pools, shared by every store):
+/// a server calls it so they yield the cores to the requests being
+/// answered, as the live projector's fold thread does. A rebuild on its own
+/// does not: there they are the work.
+pub fn yield_background_work() -> Result<(), StoreError> {
+    let mut env = Env::new()?;
+    env.lower_thread_pool_cpu_priority();
+    env.lower_high_priority_thread_pool_cpu_priority();
+    Ok(())
+}
+
 impl Store {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut opts = options();
-        // Flushes and compactions of a live store yield the cores to the
-        // requests being answered, as its fold thread does.
-        let mut env = Env::new()?;
-        env.lower_thread_pool_cpu_priority();
-        env.lower_high_priority_thread_pool_cpu_priority();
-        opts.set_env(&env);
         Ok(Store {
-            db: DB::open(&opts, path)?,
+            db: DB::open(&options(), path)?,
             path: path.to_path_buf(),
             snapshot_every: crate::fold::SNAPSHOT_EVERY,
             wal: true,
