@@ -99,11 +99,11 @@ fn points(service_member: &ledger_core::Member) -> Decimal {
         .unwrap_or_default()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn commands_decided_on_an_append_that_did_not_land_fail_and_the_state_is_read_again() {
-    let dir = tempfile::tempdir().unwrap();
+/// A sole writer on a one-partition [`Flaky`] log in `dir`, with member "m"
+/// enrolled in the program.
+async fn enrolled(dir: &std::path::Path) -> (Arc<Flaky>, Arc<dyn EventLog>, Arc<CommandService>) {
     let flaky = Arc::new(Flaky {
-        inner: EmbeddedLog::open(dir.path(), 1, Durability::Sync).unwrap(),
+        inner: EmbeddedLog::open(dir, 1, Durability::Sync).unwrap(),
         armed: Mutex::new(None),
     });
     let log: Arc<dyn EventLog> = flaky.clone();
@@ -120,6 +120,13 @@ async fn commands_decided_on_an_append_that_did_not_land_fail_and_the_state_is_r
         channel: None,
     };
     service.execute(PROGRAM, "m", enroll).await.unwrap();
+    (flaky, log, service)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_decided_on_an_append_that_did_not_land_fail_and_the_state_is_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (flaky, log, service) = enrolled(dir.path()).await;
     service
         .execute(PROGRAM, "m", accrual("t1", 100))
         .await
@@ -174,24 +181,7 @@ async fn commands_decided_on_an_append_that_did_not_land_fail_and_the_state_is_r
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_command_whose_append_fails_leaves_the_state_true_to_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let flaky = Arc::new(Flaky {
-        inner: EmbeddedLog::open(dir.path(), 1, Durability::Sync).unwrap(),
-        armed: Mutex::new(None),
-    });
-    let log: Arc<dyn EventLog> = flaky.clone();
-    let service = Arc::new(
-        CommandService::open(log.clone(), Arc::new(FixedClock))
-            .await
-            .unwrap()
-            .sole_writer(),
-    );
-    service.define_program(PROGRAM, definition()).await.unwrap();
-    let enroll = MemberCommand::Enroll {
-        member_type: MemberType::Individual,
-        enrolled_at: "2026-01-01T00:00:00Z".parse().unwrap(),
-        channel: None,
-    };
-    service.execute(PROGRAM, "m", enroll).await.unwrap();
+    let (flaky, log, service) = enrolled(dir.path()).await;
     let release = flaky.arm();
     let s = service.clone();
     let t1 = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t1", 40)).await });
@@ -221,24 +211,7 @@ async fn a_dropped_command_whose_append_fails_leaves_the_state_true_to_the_log()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_of_a_command_whose_append_fails_is_not_answered_as_a_duplicate() {
     let dir = tempfile::tempdir().unwrap();
-    let flaky = Arc::new(Flaky {
-        inner: EmbeddedLog::open(dir.path(), 1, Durability::Sync).unwrap(),
-        armed: Mutex::new(None),
-    });
-    let log: Arc<dyn EventLog> = flaky.clone();
-    let service = Arc::new(
-        CommandService::open(log.clone(), Arc::new(FixedClock))
-            .await
-            .unwrap()
-            .sole_writer(),
-    );
-    service.define_program(PROGRAM, definition()).await.unwrap();
-    let enroll = MemberCommand::Enroll {
-        member_type: MemberType::Individual,
-        enrolled_at: "2026-01-01T00:00:00Z".parse().unwrap(),
-        channel: None,
-    };
-    service.execute(PROGRAM, "m", enroll).await.unwrap();
+    let (flaky, _, service) = enrolled(dir.path()).await;
     let release = flaky.arm();
     let s = service.clone();
     let original = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t1", 40)).await });
