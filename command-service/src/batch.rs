@@ -283,13 +283,8 @@ impl CommandService {
                                 }
                                 let member_id = &journals[p.index].member_id;
                                 self.post(program_id, after_events(member_id, &p.events));
-                                let outcome = Outcome {
-                                    events: p.events,
-                                    partition,
-                                    offsets,
-                                    duplicate: false,
-                                    tier: p.tier,
-                                };
+                                let outcome =
+                                    Outcome::written(p.events, partition, offsets, p.tier);
                                 outcomes.insert(p.index, outcome.clone());
                                 result.answers.push((p.index, Ok(outcome)));
                             }

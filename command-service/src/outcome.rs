@@ -16,6 +16,22 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A command's events as newly written at `offsets`.
+    pub fn written(
+        events: Vec<Event>,
+        partition: u32,
+        offsets: Vec<u64>,
+        tier: Option<String>,
+    ) -> Self {
+        Outcome {
+            events,
+            partition,
+            offsets,
+            duplicate: false,
+            tier,
+        }
+    }
+
     /// The consistency token: position of the last event (empty when none was written).
     pub fn positions(&self) -> Positions {
         let mut p = Positions::default();

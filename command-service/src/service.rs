@@ -277,16 +277,7 @@ impl CommandService {
             let program = self
                 .program(program_id)
                 .ok_or_else(|| Rejection::ProgramNotFound(program_id.to_string()))?;
-            Ok((
-                program,
-                Outcome {
-                    events,
-                    partition,
-                    offsets,
-                    duplicate: false,
-                    tier: None,
-                },
-            ))
+            Ok((program, Outcome::written(events, partition, offsets, None)))
         }
         .instrument(span)
         .await
@@ -380,33 +371,21 @@ impl CommandService {
                     // if they do not land.
                     let offsets: Vec<u64> = (expect..expect + events.len() as u64).collect();
                     part.read_to = expect + events.len() as u64;
-                    part.open.remove(&key);
-                    for ((event, offset), digest) in events.iter().zip(&offsets).zip(digests) {
-                        apply_member(&mut part, &key, member_id, *offset, event, digest);
-                    }
-                    let tier = part.members.get(&key).and_then(|a| a.member.tier.clone());
+                    let tier =
+                        apply_written(&mut part, &key, member_id, &events, &offsets, digests);
                     let generation = part.generation;
                     drop(part);
                     let follow_ups = parcels(program_id, after_events(member_id, &events));
                     self.landed(partition, generation, answer, offsets.clone(), follow_ups)
                         .await?;
-                    return Ok(Outcome {
-                        events,
-                        partition,
-                        offsets,
-                        duplicate: false,
-                        tier,
-                    });
+                    return Ok(Outcome::written(events, partition, offsets, tier));
                 }
                 let (offsets, digests) = self
                     .append(partition, expect, program_id, member_id, after, &events)
                     .await?;
                 let took = match self.land(&mut part, partition, &offsets).await? {
                     Landing::Direct => {
-                        part.open.remove(&key);
-                        for ((event, offset), digest) in events.iter().zip(&offsets).zip(digests) {
-                            apply_member(&mut part, &key, member_id, *offset, event, digest);
-                        }
+                        apply_written(&mut part, &key, member_id, &events, &offsets, digests);
                         true
                     }
                     Landing::Read(applied) => took_effect(&applied, &offsets),
@@ -417,13 +396,7 @@ impl CommandService {
                 }
                 let tier = part.members.get(&key).and_then(|a| a.member.tier.clone());
                 self.post(program_id, after_events(member_id, &events));
-                return Ok(Outcome {
-                    events,
-                    partition,
-                    offsets,
-                    duplicate: false,
-                    tier,
-                });
+                return Ok(Outcome::written(events, partition, offsets, tier));
             }
         }
     }
@@ -574,9 +547,9 @@ impl CommandService {
             };
             warn!(partition, error = %error, "a queued append did not land; the partition will be read again");
             let mut part = lock.lock().await;
+            // A re-read since this was decided bumped the generation.
             if part.generation == generation {
                 part.stale = true;
-                part.generation += 1;
             }
             Err(error)
         });
@@ -767,6 +740,23 @@ fn command_kind(c: &MemberCommand) -> &'static str {
         MemberCommand::LeaveGroup { .. } => "leave_group",
         MemberCommand::NotePoolSpending { .. } => "note_pool_spending",
     }
+}
+
+/// Applies a member command's events, written at `offsets`, to the
+/// partition's state; answers the member's tier after them.
+fn apply_written(
+    part: &mut PartitionState,
+    key: &str,
+    member_id: &str,
+    events: &[Event],
+    offsets: &[u64],
+    digests: Vec<String>,
+) -> Option<String> {
+    part.open.remove(key);
+    for ((event, offset), digest) in events.iter().zip(offsets).zip(digests) {
+        apply_member(part, key, member_id, *offset, event, digest);
+    }
+    part.members.get(key).and_then(|a| a.member.tier.clone())
 }
 
 /// Follow-ups of a program's account, addressed to the courier.

@@ -45,8 +45,8 @@ pub struct PartitionState {
     /// The state counts appends that did not land (a queued append failed):
     /// it is read again from the log before anything is decided on it.
     pub stale: bool,
-    /// Bumped whenever the state is read again, so of the appends that fail
-    /// together only the first marks it stale.
+    /// Bumped whenever the state is read again, so an append decided before
+    /// a re-read that then fails does not mark the re-read state stale.
     pub generation: u64,
 }
 

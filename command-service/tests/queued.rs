@@ -7,7 +7,7 @@
 mod common;
 
 use async_trait::async_trait;
-use command_service::{Clock, CommandService};
+use command_service::{Clock, CommandError, CommandService, Outcome};
 use common::definition;
 use event_log::{Durability, EmbeddedLog, EventLog, LogError, LogReader, Queued, Record};
 use ledger_core::member::MemberType;
@@ -123,6 +123,19 @@ async fn enrolled(dir: &std::path::Path) -> (Arc<Flaky>, Arc<dyn EventLog>, Arc<
     (flaky, log, service)
 }
 
+/// An accrual for "m" started on a task of its own, given the time to be
+/// decided and queued.
+async fn in_flight(
+    service: &Arc<CommandService>,
+    tx: &'static str,
+    points: u32,
+) -> tokio::task::JoinHandle<Result<Outcome, CommandError>> {
+    let s = service.clone();
+    let task = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual(tx, points)).await });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    task
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_decided_on_an_append_that_did_not_land_fail_and_the_state_is_read_again() {
     let dir = tempfile::tempdir().unwrap();
@@ -135,12 +148,8 @@ async fn commands_decided_on_an_append_that_did_not_land_fail_and_the_state_is_r
 
     // t2's append hangs, then fails; t3 is decided on t2 meanwhile.
     let release = flaky.arm();
-    let s = service.clone();
-    let t2 = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t2", 20)).await });
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    let s = service.clone();
-    let t3 = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t3", 3)).await });
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let t2 = in_flight(&service, "t2", 20).await;
+    let t3 = in_flight(&service, "t3", 3).await;
     drop(release);
     let t2 = t2.await.unwrap();
     let t3 = t3.await.unwrap();
@@ -183,9 +192,7 @@ async fn a_dropped_command_whose_append_fails_leaves_the_state_true_to_the_log()
     let dir = tempfile::tempdir().unwrap();
     let (flaky, log, service) = enrolled(dir.path()).await;
     let release = flaky.arm();
-    let s = service.clone();
-    let t1 = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t1", 40)).await });
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let t1 = in_flight(&service, "t1", 40).await;
     t1.abort();
     assert!(t1.await.unwrap_err().is_cancelled());
     drop(release);
@@ -213,12 +220,8 @@ async fn a_retry_of_a_command_whose_append_fails_is_not_answered_as_a_duplicate(
     let dir = tempfile::tempdir().unwrap();
     let (flaky, _, service) = enrolled(dir.path()).await;
     let release = flaky.arm();
-    let s = service.clone();
-    let original = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t1", 40)).await });
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    let s = service.clone();
-    let retry = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual("t1", 40)).await });
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let original = in_flight(&service, "t1", 40).await;
+    let retry = in_flight(&service, "t1", 40).await;
     drop(release);
     assert!(original.await.unwrap().is_err());
     let retry = retry.await.unwrap();
