@@ -546,3 +546,62 @@ async fn a_from_filter_starts_at_the_clock_and_keeps_late_events() {
     assert_eq!(kept(&page), Vec::<String>::new(), "{page}");
     assert!(page["next_cursor"].is_null(), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn liability_as_of_a_date_is_priced_at_the_cost_in_force_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, api) = serve_with_member(dir.path(), "di").await;
+    let jan = command(&api, "/members/di/accruals", json!({"transaction_id": "di-jan", "occurred_at": "2026-01-15T10:00:00Z", "points": {"POINTS": "300"}, "partner_id": "hotel"})).await;
+    // The hotel's cost doubles from February on (a second version).
+    let mut program: Value = serde_json::from_str(include_str!("fixtures/program.json")).unwrap();
+    program["partners"][0]["cost_per_point"] = json!("0.01");
+    program["effective_from"] = json!("2026-02-01T00:00:00Z");
+    let (s, b) = api.put(P, program).await;
+    assert_eq!((s, b["version"].as_u64()), (200, Some(2)), "{b}");
+    let token = format!(
+        "{},{}",
+        jan["position"].as_str().unwrap(),
+        b["position"].as_str().unwrap()
+    );
+    let priced = |body: &Value| {
+        (
+            body["cost_per_point"].as_str().map(str::to_string),
+            body["liability_amount"].as_str().map(str::to_string),
+        )
+    };
+    let hotel = |query: &str| format!("{P}/partners/hotel/liability?min_position={token}&{query}");
+    let cases = [
+        ("as_of=2026-01-31", ("0.005", "1.5")),
+        ("as_of=2026-03-31", ("0.01", "3")),
+        ("", ("0.01", "3")),
+    ];
+    for (query, (cost, amount)) in cases {
+        let (s, b) = api.get(&hotel(query)).await;
+        assert_eq!(s, 200, "{query}: {b}");
+        assert_eq!(
+            priced(&b),
+            (Some(cost.to_string()), Some(amount.to_string())),
+            "{query}: {b}"
+        );
+        let (_, all) = api
+            .get(&format!("{P}/liability?min_position={token}&{query}"))
+            .await;
+        assert_eq!(
+            all["total"]["liability_amount"],
+            json!(amount),
+            "{query}: {all}"
+        );
+    }
+    // Every version lists its partners' costs, the figures' explanation.
+    let (_, p) = api.get(&format!("{P}?min_position={token}")).await;
+    assert_eq!(
+        p["versions"][0]["partner_costs"],
+        json!({"hotel": "0.005"}),
+        "{p}"
+    );
+    assert_eq!(
+        p["versions"][1]["partner_costs"],
+        json!({"hotel": "0.01"}),
+        "{p}"
+    );
+}

@@ -178,6 +178,10 @@ impl CommandService {
             let mut recs = Vec::new();
             let mut decided = Vec::with_capacity(share.len());
             let mut planned_tx: HashMap<(String, String), usize> = HashMap::new();
+            // Follow-ups of rejections and repeats: decided on the state the
+            // share's write lands behind, so posted once it stands (in Kafka
+            // mode that state is on the log already).
+            let mut deferred = Vec::new();
             for i in share {
                 let j = &journals[i];
                 let key = account_key(program_id, &j.member_id);
@@ -186,14 +190,14 @@ impl CommandService {
                     .or_insert_with(|| Working::of(part.members.get(&key)));
                 let d = match self.decide_one(program_id, j, w, now) {
                     Err(r) => {
-                        self.post(program_id, after_rejection(&j.member_id, &j.command, &r));
+                        deferred.extend(after_rejection(&j.member_id, &j.command, &r));
                         Decided::Answered(i, Err(r.into()))
                     }
                     Ok(Decision::Duplicate) => {
                         let tx = j.command.transaction_id().unwrap_or_default().to_string();
                         let member = w.member.as_ref();
                         if let Some(m) = member {
-                            self.post(program_id, after_duplicate(m, &j.command));
+                            deferred.extend(after_duplicate(m, &j.command));
                         }
                         let tier = member.and_then(|m| m.tier.clone());
                         match planned_tx.get(&(key.clone(), tx.clone())) {
@@ -250,9 +254,18 @@ impl CommandService {
             let mut outcomes: HashMap<usize, Outcome> = HashMap::new();
             let mut on_log = Vec::new();
             match landed {
+                // The rejections were decided on the same state as the
+                // failed write (with a sole writer, on appends that did not
+                // land): they are that error too, to be retried.
                 Err(e) => {
+                    if !self.queues {
+                        self.post(program_id, deferred);
+                    }
                     for d in decided {
                         match d {
+                            Decided::Answered(i, Err(CommandError::Rejected(_))) if self.queues => {
+                                result.answers.push((i, Err(shared(&e))))
+                            }
                             Decided::Answered(i, a) => result.answers.push((i, a)),
                             Decided::Planned(p) => result.answers.push((p.index, Err(shared(&e)))),
                             Decided::Repeat { index, .. } => {
@@ -263,6 +276,7 @@ impl CommandService {
                     }
                 }
                 Ok((offsets, landing)) => {
+                    self.post(program_id, deferred);
                     if let Landing::Direct = landing {
                         commit(&mut part, work, &decided, &offsets);
                     }

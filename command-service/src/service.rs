@@ -34,7 +34,7 @@ pub struct CommandService {
     pub(crate) writer_id: String,
     /// The log is this instance's alone and orders its writes: a single
     /// command is decided while the appends before it are synced.
-    queues: bool,
+    pub(crate) queues: bool,
     /// Follow-ups for other accounts, to the courier.
     outbox: mpsc::UnboundedSender<Parcel>,
     parcels: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Parcel>>>,
@@ -328,13 +328,23 @@ impl CommandService {
                 }
                 let account = part.members.get(&key);
                 let now = self.clock.now();
-                let events = match decide(
+                let decided = decide(
                     account.map(|a| &a.member),
                     &program,
                     member_id,
                     command,
                     now,
-                )? {
+                );
+                let decision = match decided {
+                    Ok(decision) => decision,
+                    Err(rejection) => {
+                        let barrier = self.barrier(&part, partition)?;
+                        drop(part);
+                        settled(barrier).await?;
+                        return Err(rejection.into());
+                    }
+                };
+                let events = match decision {
                     Decision::Duplicate => {
                         let account =
                             account.ok_or_else(|| Rejection::MemberNotFound(member_id.into()))?;
@@ -504,14 +514,31 @@ impl CommandService {
         expect: u64,
         recs: Vec<Record>,
     ) -> Result<Vec<u64>, CommandError> {
-        if recs.is_empty() {
-            return Ok(Vec::new());
-        }
         if !self.queues {
+            if recs.is_empty() {
+                return Ok(Vec::new());
+            }
             return Ok(self.log.append(partition, recs).await?);
         }
+        // With no records this is a barrier: what was decided here (a
+        // batch's rejections) stands once the appends before it landed.
         let answer = self.log.queue(partition, expect, recs)?;
         Ok(answer.await.map_err(|_| LogError::Closed)??)
+    }
+
+    /// Queues nothing behind the appends the partition's state counts, so
+    /// it is answered once they all landed, or with the error (`Moved`) of
+    /// one that did not (the state was never on the log). Taken under the
+    /// lock; `None` where appends are awaited under it (nothing in flight).
+    fn barrier(
+        &self,
+        part: &PartitionState,
+        partition: u32,
+    ) -> Result<Option<Queued>, CommandError> {
+        if !self.queues {
+            return Ok(None);
+        }
+        Ok(Some(self.log.queue(partition, part.read_to, Vec::new())?))
     }
 
     /// Waits for a queued append the partition's state already counts. If
@@ -768,4 +795,14 @@ fn parcels(program_id: &str, follow_ups: Vec<FollowUp>) -> Vec<Parcel> {
             follow_up,
         })
         .collect()
+}
+
+/// Waits for a [`CommandService::barrier`]: a rejection decided on a state
+/// with appends in flight is answered only once they landed; had one
+/// failed, the answer is its error (to be retried), not the rejection.
+async fn settled(barrier: Option<Queued>) -> Result<(), CommandError> {
+    if let Some(answer) = barrier {
+        answer.await.map_err(|_| LogError::Closed)??;
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use command_service::{Clock, CommandError, CommandService, Outcome};
 use common::definition;
 use event_log::{Durability, EmbeddedLog, EventLog, LogError, LogReader, Queued, Record};
 use ledger_core::member::MemberType;
-use ledger_core::{Accrual, Decimal, MemberCommand, Time};
+use ledger_core::{Accrual, Decimal, MemberCommand, Rejection, Time};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -239,4 +239,92 @@ async fn a_retry_of_a_command_whose_append_fails_is_not_answered_as_a_duplicate(
     assert_eq!(twice.events.len(), again.events.len());
     let m = service.member(PROGRAM, "m").await.unwrap();
     assert_eq!(points(&m), Decimal::from(40));
+}
+
+fn redemption(tx: &str, points: u32) -> MemberCommand {
+    MemberCommand::Redeem {
+        transaction_id: tx.to_string(),
+        occurred_at: "2026-03-01T00:00:00Z".parse().unwrap(),
+        currency: "POINTS".to_string(),
+        points: Decimal::from(points),
+        partner_id: None,
+        by_member: None,
+    }
+}
+
+/// A redemption for "m" started on a task of its own, given the time to be
+/// decided and queued.
+async fn redeeming(
+    service: &Arc<CommandService>,
+    tx: &'static str,
+    points: u32,
+) -> tokio::task::JoinHandle<Result<Outcome, CommandError>> {
+    let s = service.clone();
+    let task = tokio::spawn(async move { s.execute(PROGRAM, "m", redemption(tx, points)).await });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    task
+}
+
+/// A rejection decided on an append still syncing stands only once that
+/// append landed: r2 is refused for points that r1 spent, and r1 never
+/// reaches the log, so r2's answer is r1's error (to be retried), not
+/// "insufficient points"; alone and in a batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejection_decided_on_an_append_that_did_not_land_is_not_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (flaky, _, service) = enrolled(dir.path()).await;
+    service
+        .execute(PROGRAM, "m", accrual("t1", 100))
+        .await
+        .unwrap();
+    let insufficient = |r: &Result<Outcome, CommandError>| {
+        matches!(
+            r,
+            Err(CommandError::Rejected(Rejection::InsufficientPoints { .. }))
+        )
+    };
+
+    let release = flaky.arm();
+    let r1 = redeeming(&service, "r1", 80).await;
+    let r2 = redeeming(&service, "r2", 50).await;
+    drop(release);
+    assert!(r1.await.unwrap().is_err());
+    let r2 = r2.await.unwrap();
+    assert!(
+        r2.is_err() && !insufficient(&r2),
+        "r2 was refused on r1: {r2:?}"
+    );
+
+    let release = flaky.arm();
+    let r3 = redeeming(&service, "r3", 80).await;
+    let s = service.clone();
+    let batch = tokio::spawn(async move {
+        let journal = command_service::batch::Journal {
+            member_id: "m".into(),
+            command: redemption("r4", 50),
+        };
+        s.execute_batch(PROGRAM, &[journal]).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    drop(release);
+    assert!(r3.await.unwrap().is_err());
+    let answers = batch.await.unwrap();
+    assert!(
+        answers[0].is_err() && !insufficient(&answers[0]),
+        "r4 was refused on r3: {:?}",
+        answers[0]
+    );
+
+    // Decided again on the log's state, the redemptions take effect.
+    for tx in ["r2", "r4"] {
+        service
+            .execute(PROGRAM, "m", redemption(tx, 50))
+            .await
+            .unwrap_or_else(|e| panic!("{tx}: {e}"));
+    }
+    let m = service.member(PROGRAM, "m").await.unwrap();
+    assert_eq!(points(&m), Decimal::ZERO);
+    // With nothing in flight a rejection is answered as one.
+    let r5 = service.execute(PROGRAM, "m", redemption("r5", 1)).await;
+    assert!(insufficient(&r5), "{r5:?}");
 }

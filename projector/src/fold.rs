@@ -199,6 +199,13 @@ fn fold_program(
         defined_at: event.occurred_at,
         effective_from: Some(definition.effective_from.unwrap_or(event.occurred_at)),
         position: at.position(),
+        partner_costs: Some(
+            definition
+                .partners
+                .iter()
+                .map(|p| (p.id.clone(), p.cost_per_point))
+                .collect(),
+        ),
     });
     *doc = Some(ProgramView {
         program_id: program.to_string(),

@@ -17,6 +17,19 @@ fn key(kind: u8, parts: &[&str]) -> Vec<u8> {
     k
 }
 
+/// The first key after every key that starts with `prefix` (`None`: no
+/// such key, the prefix being all 0xFF).
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
 /// `a` + partition (u32 BE) -> next offset to consume (u64 BE).
 pub fn applied(partition: u32) -> Vec<u8> {
     let mut k = vec![b'a', SEP];

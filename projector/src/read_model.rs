@@ -78,24 +78,18 @@ pub fn expiring(
     let prefix = keys::expiring_of(program, member);
     let mut out: Vec<ExpiringPoints> = Vec::new();
     let mut seen = 0;
-    let mut after: Option<Vec<u8>> = None;
-    loop {
-        let rows = store.scan(&prefix, after.as_deref(), 64)?;
-        let Some(last) = rows.last() else {
-            return Ok(out);
-        };
-        after = Some(last.0.clone());
-        for row in &rows {
-            let due: ExpiringPoints = decode(row)?;
-            if out.last().is_none_or(|l| l.expires_at != due.expires_at) {
-                if seen == dates {
-                    return Ok(out);
-                }
-                seen += 1;
+    store.walk(&prefix, None, |key, value| {
+        let due: ExpiringPoints = from_json(key, value)?;
+        if out.last().is_none_or(|l| l.expires_at != due.expires_at) {
+            if seen == dates {
+                return Ok(false);
             }
-            out.push(due);
+            seen += 1;
         }
-    }
+        out.push(due);
+        Ok(true)
+    })?;
+    Ok(out)
 }
 
 /// How many of the member's first `applied` history entries satisfy

@@ -4,7 +4,7 @@ use crate::keys;
 use crate::overlay::Carry;
 use rocksdb::{
     BlockBasedOptions, Cache, DBCompressionType, Direction, Env, IteratorMode, LruCacheOptions,
-    Options, WriteBatch, WriteOptions, DB,
+    Options, ReadOptions, WriteBatch, WriteOptions, DB,
 };
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -289,22 +289,42 @@ impl Store {
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<Entry>, StoreError> {
-        let from = after.unwrap_or(prefix);
         let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator(IteratorMode::From(from, Direction::Forward))
-        {
-            let (k, v) = item?;
-            if !k.starts_with(prefix) || out.len() >= limit {
-                break;
-            }
-            if after.is_some_and(|a| a == &*k) {
-                continue;
+        self.walk(prefix, after, |k, v| {
+            if out.len() >= limit {
+                return Ok(false);
             }
             out.push((k.to_vec(), v.to_vec()));
-        }
+            Ok(true)
+        })?;
         Ok(out)
+    }
+
+    /// Visits the entries under `prefix` in key order, after `after` (a
+    /// full key) if given, while `visit` answers true. One iterator bounded
+    /// to the prefix, so RocksDB stops at its end; nothing is copied.
+    pub fn walk(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        mut visit: impl FnMut(&[u8], &[u8]) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut options = ReadOptions::default();
+        if let Some(end) = keys::prefix_end(prefix) {
+            options.set_iterate_upper_bound(end);
+        }
+        let mut it = self.db.raw_iterator_opt(options);
+        it.seek(after.unwrap_or(prefix));
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if !k.starts_with(prefix) {
+                break;
+            }
+            if after != Some(k) && !visit(k, v)? {
+                return Ok(());
+            }
+            it.next();
+        }
+        Ok(it.status()?)
     }
 
     /// How many keys there are under `prefix` (values are not read).

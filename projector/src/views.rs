@@ -276,6 +276,18 @@ pub struct ProgramVersionView {
     #[serde(default)]
     pub effective_from: Option<Time>,
     pub position: String,
+    /// Each partner's cost per point in this version, so liability as of a
+    /// past time is priced as it was then. `None` in stores folded before
+    /// versions kept them (then the latest definition's costs are used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_costs: Option<BTreeMap<String, Decimal>>,
+}
+
+impl ProgramVersionView {
+    /// The business time from which the version decides commands.
+    fn effective_at(&self) -> Time {
+        self.effective_from.unwrap_or(self.defined_at)
+    }
 }
 
 /// One version of a promotion and the program version that introduced it.
@@ -303,10 +315,153 @@ pub struct ProgramView {
     pub promotions: BTreeMap<String, Vec<PromotionVersionView>>,
 }
 
+impl ProgramView {
+    /// The version in force at business time `at`, by the command side's
+    /// rule (`ProgramState::in_force_at`): the latest effective by then,
+    /// before the first took effect the first. An index into `versions`.
+    pub fn version_in_force(&self, at: Time) -> Option<usize> {
+        self.versions
+            .iter()
+            .rposition(|v| v.effective_at() <= at)
+            .or((!self.versions.is_empty()).then_some(0))
+    }
+
+    /// A partner's cost per point now, or as of `at` in the version in
+    /// force then: its cost in that version, or in the latest version
+    /// before it that had the partner (one dropped since still holds
+    /// points). Where versions did not keep their costs (a store folded
+    /// before they did), the latest definition's.
+    pub fn cost_per_point(&self, partner: &str, at: Option<Time>) -> Option<Decimal> {
+        let upto = match at {
+            Some(t) => self.version_in_force(t).map_or(0, |i| i + 1),
+            None => self.versions.len(),
+        };
+        for version in self.versions[..upto].iter().rev() {
+            let Some(costs) = &version.partner_costs else {
+                break;
+            };
+            if let Some(cost) = costs.get(partner) {
+                return Some(*cost);
+            }
+        }
+        self.definition.partner(partner).map(|p| p.cost_per_point)
+    }
+}
+
 /// A record held while the rest of its event group arrives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldRecord {
     pub partition: u32,
     pub offset: u64,
     pub payload: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Time {
+        ledger_core::time::parse(s).unwrap()
+    }
+
+    fn version(
+        v: u32,
+        defined: &str,
+        effective: Option<&str>,
+        costs: Option<&[(&str, &str)]>,
+    ) -> ProgramVersionView {
+        ProgramVersionView {
+            version: v,
+            defined_at: at(defined),
+            effective_from: effective.map(at),
+            position: format!("0:{v}"),
+            partner_costs: costs.map(|costs| {
+                costs
+                    .iter()
+                    .map(|(p, c)| (p.to_string(), c.parse().unwrap()))
+                    .collect()
+            }),
+        }
+    }
+
+    fn program(versions: Vec<ProgramVersionView>) -> ProgramView {
+        let definition =
+            serde_json::from_str(include_str!("../../tests/fixtures/program.json")).unwrap();
+        ProgramView {
+            program_id: "fx".into(),
+            name: "Fixture program".into(),
+            version: versions.len() as u32,
+            sequence: versions.len() as u64,
+            chain_head: String::new(),
+            definition,
+            versions,
+            promotions: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_partner_is_priced_by_the_version_in_force_then() {
+        let p = program(vec![
+            version(
+                1,
+                "2026-06-01T00:00:00Z",
+                None,
+                Some(&[("hotel", "0.004"), ("air", "0.02")]),
+            ),
+            version(
+                2,
+                "2026-09-01T00:00:00Z",
+                Some("2026-08-01T00:00:00Z"),
+                Some(&[("hotel", "0.006")]),
+            ),
+        ]);
+        let cost = |partner, t: &str| p.cost_per_point(partner, Some(at(t)));
+        // Before the first version took effect it is the one in force.
+        assert_eq!(
+            cost("hotel", "2026-01-01T00:00:00Z"),
+            Some("0.004".parse().unwrap())
+        );
+        assert_eq!(
+            cost("hotel", "2026-07-31T23:59:59Z"),
+            Some("0.004".parse().unwrap())
+        );
+        // A version counts from its effective time, not when it was defined.
+        assert_eq!(
+            cost("hotel", "2026-08-01T00:00:00Z"),
+            Some("0.006".parse().unwrap())
+        );
+        // A partner the version dropped keeps its last cost.
+        assert_eq!(
+            cost("air", "2026-08-15T00:00:00Z"),
+            Some("0.02".parse().unwrap())
+        );
+        assert_eq!(cost("nobody", "2026-08-15T00:00:00Z"), None);
+        // Now is the latest version's; a dropped partner keeps its last cost.
+        assert_eq!(
+            p.cost_per_point("hotel", None),
+            Some("0.006".parse().unwrap())
+        );
+        assert_eq!(p.cost_per_point("air", None), Some("0.02".parse().unwrap()));
+    }
+
+    #[test]
+    fn versions_from_before_costs_were_kept_price_at_the_latest_definition() {
+        let p = program(vec![
+            version(1, "2026-06-01T00:00:00Z", None, None),
+            version(2, "2026-09-01T00:00:00Z", None, Some(&[("hotel", "0.006")])),
+        ]);
+        let fixture = Some("0.005".parse().unwrap());
+        assert_eq!(
+            p.cost_per_point("hotel", Some(at("2026-07-01T00:00:00Z"))),
+            fixture
+        );
+        assert_eq!(
+            p.cost_per_point("air", Some(at("2026-10-01T00:00:00Z"))),
+            None
+        );
+        assert_eq!(
+            p.cost_per_point("hotel", Some(at("2026-10-01T00:00:00Z"))),
+            Some("0.006".parse().unwrap())
+        );
+    }
 }

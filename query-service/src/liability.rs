@@ -1,11 +1,11 @@
 //! Partner liability: what the program owes per partner for points still
 //! outstanding (issued - redeemed - expired - cancelled, times the
-//! partner's cost per point), now or as of a business time; as JSON or CSV.
+//! partner's cost per point then), now or as of a business time; as JSON or CSV.
 //! Qualifying currencies are not a liability and are left out.
 
 use crate::error::QueryError;
 use ledger_core::program::CurrencyKind;
-use ledger_core::{Decimal, ProgramDefinition, Time};
+use ledger_core::{Decimal, Time};
 use projector::as_of;
 use projector::read_model;
 use projector::views::{PartnerFigures, ProgramView};
@@ -106,14 +106,13 @@ pub fn all(
         Some(t) => as_of::totals(store, &program.program_id, t)?.partners,
         None => read_model::partners(store, &program.program_id)?,
     };
-    let def = &program.definition;
-    for p in &def.partners {
+    for p in &program.definition.partners {
         book.entry(p.id.clone()).or_default();
     }
     book.entry(String::new()).or_default();
     Ok(book
         .into_iter()
-        .map(|(partner_id, figures)| liability(def, partner_id, figures))
+        .map(|(partner_id, figures)| liability(program, partner_id, figures, at))
         .collect())
 }
 
@@ -136,14 +135,18 @@ pub fn one(
             .remove(partner)
             .unwrap_or_default(),
     };
-    Ok(liability(&program.definition, partner.to_string(), figures))
+    Ok(liability(program, partner.to_string(), figures, at))
 }
 
+/// A partner's figures priced at its cost per point then (now, or in the
+/// program version in force at `at`).
 fn liability(
-    def: &ProgramDefinition,
+    program: &ProgramView,
     partner_id: String,
     figures: BTreeMap<String, PartnerFigures>,
+    at: Option<Time>,
 ) -> Liability {
+    let def = &program.definition;
     let currencies = figures
         .into_iter()
         .filter(|(c, _)| {
@@ -152,7 +155,7 @@ fn liability(
         })
         .collect();
     Liability {
-        cost_per_point: def.partner(&partner_id).map(|p| p.cost_per_point),
+        cost_per_point: program.cost_per_point(&partner_id, at),
         partner_id,
         currencies,
     }

@@ -6,7 +6,7 @@ use crate::extract::Checked;
 use crate::history::{self, HistoryQuery};
 use crate::liability;
 use crate::lots::{self, LotsQuery, PageOf};
-use crate::member::{expiring_dates, member_json, EXPIRING_DATES};
+use crate::member::{expiring_dates, member_body, member_json, EXPIRING_DATES};
 use crate::point;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -146,7 +146,7 @@ async fn member(
     State(s): State<QueryState>,
     Checked(Path((p, m))): Checked<Path<(String, String)>>,
     Checked(Query(q)): Checked<Query<MemberQuery>>,
-) -> Reply {
+) -> Result<Response, QueryError> {
     let mut wanted = consistency::token(q.min_position.as_deref())?;
     let cut = point::cut(q.as_of.as_deref(), q.as_of_position.as_deref())?;
     let page = PageOf::parse(q.lots_limit, q.lots_cursor.as_deref())?;
@@ -161,7 +161,8 @@ async fn member(
             let view =
                 read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
             let fixed = read_model::expiring(&s.store, &p, &m, EXPIRING_DATES)?;
-            return Ok(Json(member_json(&view, &fixed)));
+            // Serialized here, off the async workers, where it was read.
+            return Ok(Json(member_body(&view, &fixed)).into_response());
         };
         let wanted = LotsWanted {
             after: page.after,
@@ -190,7 +191,7 @@ async fn member(
         body["lots_next_cursor"] = next;
         body["as_of"] = json!(q.as_of);
         body["as_of_position"] = json!(q.as_of_position);
-        Ok(Json(body))
+        Ok(Json(body).into_response())
     })
     .await
 }

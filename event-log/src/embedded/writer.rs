@@ -82,14 +82,19 @@ impl Writer {
             frame::encode(record, &mut self.buf);
         }
         // A positioned write at the end of the valid prefix: whatever a
-        // failed earlier write may have left beyond it is overwritten.
-        let written =
+        // failed earlier write may have left beyond it is overwritten. A
+        // group of empty appends (barriers: everything before them is
+        // synced already) writes nothing.
+        let written = if self.buf.is_empty() {
+            Ok(())
+        } else {
             self.file
                 .write_all_at(&self.buf, self.len)
                 .and_then(|()| match self.durability {
                     Durability::Sync => self.file.sync_data(),
                     Durability::Buffered => Ok(()),
-                });
+                })
+        };
         match written {
             Ok(()) => {
                 self.len += self.buf.len() as u64;
@@ -105,10 +110,16 @@ impl Writer {
                 // Cut the partial write so the file stays a valid prefix; if
                 // even that fails, recovery cuts it on the next open.
                 let _ = self.file.set_len(self.len);
+                // Barriers ahead of the first records stand: all before
+                // them had landed.
+                let mut landed = true;
                 for req in group {
-                    let _ = req
-                        .reply
-                        .send(Err(std::io::Error::new(e.kind(), e.to_string()).into()));
+                    landed &= req.records.is_empty();
+                    let answer = match landed {
+                        true => Ok(Vec::new()),
+                        false => Err(std::io::Error::new(e.kind(), e.to_string()).into()),
+                    };
+                    let _ = req.reply.send(answer);
                 }
             }
         }
