@@ -156,14 +156,17 @@ async fn member(
         wanted.merge(at);
     }
     s.applied.wait_for(&wanted).await?;
+    let Some(cut) = cut else {
+        // The live view is a point read and a short walk of the expiring
+        // index, tens of microseconds: done on the worker, as handing it to
+        // the blocking pool cost more (two thread switches and the pool's
+        // lock) than the read itself.
+        let view =
+            read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
+        let fixed = read_model::expiring(&s.store, &p, &m, EXPIRING_DATES)?;
+        return Ok(Json(member_body(&view, &fixed)).into_response());
+    };
     read(move || {
-        let Some(cut) = cut else {
-            let view =
-                read_model::member(&s.store, &p, &m)?.ok_or_else(|| missing(&s.store, &p, &m))?;
-            let fixed = read_model::expiring(&s.store, &p, &m, EXPIRING_DATES)?;
-            // Serialized here, off the async workers, where it was read.
-            return Ok(Json(member_body(&view, &fixed)).into_response());
-        };
         let wanted = LotsWanted {
             after: page.after,
             limit: page.limit,
