@@ -123,15 +123,14 @@ async fn enrolled(dir: &std::path::Path) -> (Arc<Flaky>, Arc<dyn EventLog>, Arc<
     (flaky, log, service)
 }
 
-/// An accrual for "m" started on a task of its own, given the time to be
+/// A command for "m" started on a task of its own, given the time to be
 /// decided and queued.
 async fn in_flight(
     service: &Arc<CommandService>,
-    tx: &'static str,
-    points: u32,
+    command: MemberCommand,
 ) -> tokio::task::JoinHandle<Result<Outcome, CommandError>> {
     let s = service.clone();
-    let task = tokio::spawn(async move { s.execute(PROGRAM, "m", accrual(tx, points)).await });
+    let task = tokio::spawn(async move { s.execute(PROGRAM, "m", command).await });
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     task
 }
@@ -148,8 +147,8 @@ async fn commands_decided_on_an_append_that_did_not_land_fail_and_the_state_is_r
 
     // t2's append hangs, then fails; t3 is decided on t2 meanwhile.
     let release = flaky.arm();
-    let t2 = in_flight(&service, "t2", 20).await;
-    let t3 = in_flight(&service, "t3", 3).await;
+    let t2 = in_flight(&service, accrual("t2", 20)).await;
+    let t3 = in_flight(&service, accrual("t3", 3)).await;
     drop(release);
     let t2 = t2.await.unwrap();
     let t3 = t3.await.unwrap();
@@ -192,7 +191,7 @@ async fn a_dropped_command_whose_append_fails_leaves_the_state_true_to_the_log()
     let dir = tempfile::tempdir().unwrap();
     let (flaky, log, service) = enrolled(dir.path()).await;
     let release = flaky.arm();
-    let t1 = in_flight(&service, "t1", 40).await;
+    let t1 = in_flight(&service, accrual("t1", 40)).await;
     t1.abort();
     assert!(t1.await.unwrap_err().is_cancelled());
     drop(release);
@@ -220,8 +219,8 @@ async fn a_retry_of_a_command_whose_append_fails_is_not_answered_as_a_duplicate(
     let dir = tempfile::tempdir().unwrap();
     let (flaky, _, service) = enrolled(dir.path()).await;
     let release = flaky.arm();
-    let original = in_flight(&service, "t1", 40).await;
-    let retry = in_flight(&service, "t1", 40).await;
+    let original = in_flight(&service, accrual("t1", 40)).await;
+    let retry = in_flight(&service, accrual("t1", 40)).await;
     drop(release);
     assert!(original.await.unwrap().is_err());
     let retry = retry.await.unwrap();
@@ -252,19 +251,6 @@ fn redemption(tx: &str, points: u32) -> MemberCommand {
     }
 }
 
-/// A redemption for "m" started on a task of its own, given the time to be
-/// decided and queued.
-async fn redeeming(
-    service: &Arc<CommandService>,
-    tx: &'static str,
-    points: u32,
-) -> tokio::task::JoinHandle<Result<Outcome, CommandError>> {
-    let s = service.clone();
-    let task = tokio::spawn(async move { s.execute(PROGRAM, "m", redemption(tx, points)).await });
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    task
-}
-
 /// A rejection decided on an append still syncing stands only once that
 /// append landed: r2 is refused for points that r1 spent, and r1 never
 /// reaches the log, so r2's answer is r1's error (to be retried), not
@@ -285,8 +271,8 @@ async fn a_rejection_decided_on_an_append_that_did_not_land_is_not_answered() {
     };
 
     let release = flaky.arm();
-    let r1 = redeeming(&service, "r1", 80).await;
-    let r2 = redeeming(&service, "r2", 50).await;
+    let r1 = in_flight(&service, redemption("r1", 80)).await;
+    let r2 = in_flight(&service, redemption("r2", 50)).await;
     drop(release);
     assert!(r1.await.unwrap().is_err());
     let r2 = r2.await.unwrap();
@@ -296,7 +282,7 @@ async fn a_rejection_decided_on_an_append_that_did_not_land_is_not_answered() {
     );
 
     let release = flaky.arm();
-    let r3 = redeeming(&service, "r3", 80).await;
+    let r3 = in_flight(&service, redemption("r3", 80)).await;
     let s = service.clone();
     let batch = tokio::spawn(async move {
         let journal = command_service::batch::Journal {

@@ -416,32 +416,39 @@ mod tests {
             ),
         ]);
         let cost = |partner, t: &str| p.cost_per_point(partner, Some(at(t)));
-        // Before the first version took effect it is the one in force.
-        assert_eq!(
-            cost("hotel", "2026-01-01T00:00:00Z"),
-            Some("0.004".parse().unwrap())
-        );
-        assert_eq!(
-            cost("hotel", "2026-07-31T23:59:59Z"),
-            Some("0.004".parse().unwrap())
-        );
-        // A version counts from its effective time, not when it was defined.
-        assert_eq!(
-            cost("hotel", "2026-08-01T00:00:00Z"),
-            Some("0.006".parse().unwrap())
-        );
-        // A partner the version dropped keeps its last cost.
-        assert_eq!(
-            cost("air", "2026-08-15T00:00:00Z"),
-            Some("0.02".parse().unwrap())
-        );
-        assert_eq!(cost("nobody", "2026-08-15T00:00:00Z"), None);
+        let priced = |c: &str| Some(c.parse::<Decimal>().unwrap());
+        for (partner, t, expected, why) in [
+            (
+                "hotel",
+                "2026-01-01T00:00:00Z",
+                priced("0.004"),
+                "before the first took effect",
+            ),
+            (
+                "hotel",
+                "2026-07-31T23:59:59Z",
+                priced("0.004"),
+                "the first in force",
+            ),
+            (
+                "hotel",
+                "2026-08-01T00:00:00Z",
+                priced("0.006"),
+                "from its effective time",
+            ),
+            (
+                "air",
+                "2026-08-15T00:00:00Z",
+                priced("0.02"),
+                "dropped: its last cost",
+            ),
+            ("nobody", "2026-08-15T00:00:00Z", None, "never a partner"),
+        ] {
+            assert_eq!(cost(partner, t), expected, "{partner} at {t}: {why}");
+        }
         // Now is the latest version's; a dropped partner keeps its last cost.
-        assert_eq!(
-            p.cost_per_point("hotel", None),
-            Some("0.006".parse().unwrap())
-        );
-        assert_eq!(p.cost_per_point("air", None), Some("0.02".parse().unwrap()));
+        assert_eq!(p.cost_per_point("hotel", None), priced("0.006"));
+        assert_eq!(p.cost_per_point("air", None), priced("0.02"));
     }
 
     #[test]
