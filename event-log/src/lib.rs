@@ -8,29 +8,43 @@
 //! holds the tests every implementation passes.
 //!
 //! # The embedded log
-//! - One append-only file per partition (`partition-00003.log`) plus a `meta`
-//!   file holding the partition count (fixed at creation) and a `LOCK` file
-//!   held while the log is open (one process per directory).
+//! - One append-only file per partition (`partition-00003.log`), a `journal`
+//!   with its `journal.lap`, a `meta` file holding the partition count (fixed
+//!   at creation) and a `LOCK` file held while the log is open (one process
+//!   per directory).
 //! - Framing: `magic u32 | body length u32 | CRC32 of body u32 | body`, the
 //!   body being `key len u32 | key | header count u16 | (name len u16 | name |
 //!   value len u32 | value)* | payload len u32 | payload`, little endian.
 //!   A record's offset is its position in the file's sequence of records; an
 //!   in-memory index maps it to a byte position.
+//! - **Journal**: entries `magic u32 "LYJ1" | lap u64 | seq u64 | body length
+//!   u32 | CRC32 of lap, seq, length and body u32`, the body holding chunks
+//!   `partition u32 | byte position u64 | length u32 | bytes` (the framed
+//!   records a group added to that partition file). A lap is one pass over
+//!   the file from its start, numbered in `journal.lap`; its entries are
+//!   numbered from 0. When the next entry would pass 32 MiB the writer syncs
+//!   every partition file written since the lap began and starts the next
+//!   lap (the journal "turns"); it does the same on close.
 //! - **fsync policy** ([`Durability::Sync`], the default): an append is
-//!   acknowledged only after its bytes are written and `fdatasync`ed. One
-//!   writer thread per partition drains every queued append, writes them and
-//!   syncs ONCE for the group (group commit), then answers each caller.
-//!   Readers only see synced records. [`Durability::Buffered`] skips the
-//!   sync (benchmarks, tests): a machine crash may then lose acknowledged
-//!   records at the tail.
-//! - **Recovery**: on open every record's magic, length and CRC are checked
-//!   to rebuild the index; a torn or corrupt tail (a crash mid-write) is cut
-//!   off with a warning saying how many bytes were dropped, and everything
-//!   before it is kept. Scanning stops at the first bad record, so damage in
-//!   the middle of a file (not something a crash does) also loses what
-//!   follows it.
-//! - **Shutdown**: dropping the log lets the writers finish the appends
-//!   already queued, then releases the lock.
+//!   acknowledged only after its bytes are written to its partition file
+//!   and to the journal, and the journal `fdatasync`ed. One writer thread
+//!   drains every queued append of every partition and syncs ONCE for the
+//!   group (group commit), then answers each caller. Readers only see
+//!   records whose journal entry is synced. [`Durability::Buffered`] skips
+//!   the sync (benchmarks, tests): a machine crash may then lose
+//!   acknowledged records at the tail.
+//! - **Recovery**: on open the journal's current lap is replayed: for each
+//!   partition its chunks cover one contiguous stretch of the file; chunks
+//!   the file lost are written again and bytes after the stretch (written,
+//!   never acknowledged) cut. Then every record's magic, length and CRC are
+//!   checked to rebuild the index; a torn or corrupt tail is cut off with a
+//!   warning saying how many bytes were dropped, and everything before it is
+//!   kept. Scanning stops at the first bad record, so damage in the middle
+//!   of a file (not something a crash does) also loses what follows it. The
+//!   partition files are then synced and a new lap begun.
+//! - **Shutdown**: dropping the log lets the writer finish the appends
+//!   already queued, syncs the partition files and turns the journal, then
+//!   releases the lock.
 
 pub mod contract;
 mod embedded;

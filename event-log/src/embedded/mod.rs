@@ -1,12 +1,15 @@
 //! The embedded log: one append-only file per partition in a directory, a
-//! group-committing writer thread per partition, readers on the synced
-//! prefix (format, fsync policy and recovery in the crate docs).
+//! journal they are all synced through, a group-committing writer thread,
+//! readers on the durable prefix (format, fsync policy and recovery in the
+//! crate docs).
 
 mod directory;
 mod frame;
+mod journal;
 mod partition;
 mod reader;
 mod recovery;
+mod replay;
 mod writer;
 
 use crate::error::LogError;
@@ -47,8 +50,9 @@ pub(crate) struct Shared {
 /// lock is released. Readers keep working on what was committed.
 pub struct EmbeddedLog {
     shared: Arc<Shared>,
-    writers: Vec<mpsc::Sender<writer::AppendRequest>>,
-    threads: Vec<JoinHandle<()>>,
+    /// The writer's queue; `None` once closing.
+    writer: Option<mpsc::Sender<writer::AppendRequest>>,
+    thread: Option<JoinHandle<()>>,
     /// Held for the life of the log: one process per log directory.
     _lock: File,
 }
@@ -69,43 +73,51 @@ impl EmbeddedLog {
         std::fs::create_dir_all(dir)?;
         let lock = directory::lock(dir)?;
         let partitions = directory::partition_count(dir, partitions)?;
-        let (generation, _) = watch::channel(0u64);
+        let files = (0..partitions)
+            .map(|id| {
+                OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .read(true)
+                    .write(true)
+                    .open(directory::partition_path(dir, id))
+            })
+            .collect::<Result<Vec<File>, _>>()?;
+        let journal_file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(journal::path(dir))?;
+        let lap = journal::read_lap(dir)?;
+        replay_journal(&journal_file, lap, &files)?;
         let mut parts = Vec::new();
-        let mut files = Vec::new();
-        for id in 0..partitions {
-            let path = directory::partition_path(dir, id);
-            let file = OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .read(true)
-                .write(true)
-                .open(&path)?;
+        for (id, file) in (0..partitions).zip(files) {
             let recovered = recovery::recover(id, &file)?;
-            parts.push(Arc::new(Partition::new(
+            // What the last process wrote may be in the page cache only; it
+            // must be on disk before the journal's new lap forgets it.
+            file.sync_data()?;
+            let partition = Arc::new(Partition::new(
                 id,
-                File::open(&path)?,
+                File::open(directory::partition_path(dir, id))?,
                 recovered.positions,
                 recovered.len,
-                generation.clone(),
-            )));
-            files.push((file, recovered.len));
+            ));
+            parts.push(writer::PartitionFile::new(partition, file, recovered.len));
         }
         // New partition files must survive a crash along with their data.
         directory::sync(dir)?;
-        let mut writers = Vec::new();
-        let mut threads = Vec::new();
-        for (p, (file, len)) in parts.iter().zip(files) {
-            let (tx, thread) = writer::spawn(p.clone(), file, len, durability)?;
-            writers.push(tx);
-            threads.push(thread);
-        }
+        let journal = journal::Journal::start(dir, journal_file, lap + 1)?;
+        let (generation, _) = watch::channel(0u64);
+        let partitions = parts.iter().map(|p| p.partition.clone()).collect();
+        let (tx, thread) = writer::spawn(parts, journal, durability, generation.clone())?;
         Ok(Arc::new(EmbeddedLog {
             shared: Arc::new(Shared {
-                partitions: parts,
+                partitions,
                 generation,
             }),
-            writers,
-            threads,
+            writer: Some(tx),
+            thread: Some(thread),
             _lock: lock,
         }))
     }
@@ -130,16 +142,17 @@ impl EmbeddedLog {
         expect: Option<u64>,
         records: Vec<Record>,
     ) -> Result<Queued, LogError> {
-        let writer = self
-            .writers
-            .get(partition as usize)
-            .ok_or(LogError::NoSuchPartition(partition))?;
+        if partition >= self.partitions() {
+            return Err(LogError::NoSuchPartition(partition));
+        }
+        let writer = self.writer.as_ref().ok_or(LogError::Closed)?;
         for record in &records {
             frame::check(record)?;
         }
         let (reply, answer) = oneshot::channel();
         writer
             .send(writer::AppendRequest {
+                partition,
                 records,
                 expect,
                 reply,
@@ -151,12 +164,41 @@ impl EmbeddedLog {
 
 impl Drop for EmbeddedLog {
     fn drop(&mut self) {
-        // Closing the queues ends each writer once it has drained them.
-        self.writers.clear();
-        for thread in self.threads.drain(..) {
+        // Closing the queue ends the writer once it has drained it.
+        self.writer = None;
+        if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
+}
+
+/// Brings every partition file up to what the journal's lap `lap` holds
+/// for it (see [`replay`]), with a warning for each one it had to change.
+fn replay_journal(journal_file: &File, lap: u64, files: &[File]) -> Result<(), LogError> {
+    let mut bytes = Vec::new();
+    let mut reader = journal_file;
+    std::io::Read::read_to_end(&mut reader, &mut bytes)?;
+    let chunks = journal::scan(&bytes, lap);
+    if let Some(stray) = chunks.iter().find(|c| c.partition as usize >= files.len()) {
+        return Err(LogError::Corrupt(format!(
+            "the journal holds bytes of partition {}, and the log has {}",
+            stray.partition,
+            files.len()
+        )));
+    }
+    for (id, file) in (0u32..).zip(files) {
+        let own: Vec<&journal::Chunk> = chunks.iter().filter(|c| c.partition == id).collect();
+        let done = replay::replay(id, file, &own)?;
+        if done != replay::Replayed::default() {
+            tracing::warn!(
+                partition = id,
+                restored_bytes = done.restored,
+                cut_bytes = done.cut,
+                "brought the partition file up to its journal"
+            );
+        }
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -167,9 +209,9 @@ impl EventLog for EmbeddedLog {
 
     async fn append(&self, partition: u32, records: Vec<Record>) -> Result<Vec<u64>, LogError> {
         if records.is_empty() {
-            return match self.writers.get(partition as usize) {
-                Some(_) => Ok(Vec::new()),
-                None => Err(LogError::NoSuchPartition(partition)),
+            return match partition < self.partitions() {
+                true => Ok(Vec::new()),
+                false => Err(LogError::NoSuchPartition(partition)),
             };
         }
         let answer = self.send(partition, None, records)?;

@@ -1,6 +1,6 @@
 //! One partition as readers see it: the durable part of its file and the
 //! in-memory index (offset -> byte position) the writer extends after each
-//! sync. Readers never see a record before it is durable.
+//! journal sync. Readers never see a record before it is durable.
 
 use super::frame::decode;
 use crate::error::LogError;
@@ -8,7 +8,6 @@ use crate::record::StoredRecord;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::RwLock;
-use tokio::sync::watch;
 
 /// Bytes one read pulls in at most (a larger single record is still read).
 const READ_BYTES: u64 = 1 << 20;
@@ -18,8 +17,6 @@ pub struct Partition {
     /// A read handle shared by every reader (positioned reads need no seek).
     file: File,
     durable: RwLock<Durable>,
-    /// Bumped after every commit of any partition, to wake waiting readers.
-    generation: watch::Sender<u64>,
 }
 
 /// The synced prefix of the file.
@@ -31,18 +28,11 @@ struct Durable {
 }
 
 impl Partition {
-    pub fn new(
-        id: u32,
-        file: File,
-        positions: Vec<u64>,
-        len: u64,
-        generation: watch::Sender<u64>,
-    ) -> Self {
+    pub fn new(id: u32, file: File, positions: Vec<u64>, len: u64) -> Self {
         Partition {
             id,
             file,
             durable: RwLock::new(Durable { positions, len }),
-            generation,
         }
     }
 
@@ -57,15 +47,12 @@ impl Partition {
 
     /// Makes records written (and synced) at `positions` visible, the file's
     /// durable prefix now being `len` bytes; returns the first one's offset.
+    /// The writer wakes waiting readers once per group, after every partition.
     pub fn publish(&self, positions: &[u64], len: u64) -> u64 {
-        let first = {
-            let mut durable = self.durable.write().unwrap_or_else(|e| e.into_inner());
-            let first = durable.positions.len() as u64;
-            durable.positions.extend_from_slice(positions);
-            durable.len = len;
-            first
-        };
-        self.generation.send_modify(|g| *g = g.wrapping_add(1));
+        let mut durable = self.durable.write().unwrap_or_else(|e| e.into_inner());
+        let first = durable.positions.len() as u64;
+        durable.positions.extend_from_slice(positions);
+        durable.len = len;
         first
     }
 

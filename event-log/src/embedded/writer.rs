@@ -1,28 +1,37 @@
-//! One writer thread per partition, with group commit: it drains every
-//! queued append, writes them in one go, syncs ONCE for the group, publishes
-//! the new end to readers, then answers each caller. Many concurrent small
-//! appends thus share one `fdatasync` instead of paying one each. An append
-//! queued with the offset it expects is left out (answered `Moved`) when the
-//! partition ends elsewhere, so nothing decided on records that failed to
-//! land is written after them.
+//! One writer thread for every partition, with group commit: it drains
+//! every queued append of any partition, writes each partition's share to
+//! its file, writes the whole group as one journal entry and syncs the
+//! journal ONCE, publishes the new ends to readers, then answers each caller.
+//! Concurrent small appends thus share one `fdatasync` (and one thread
+//! wake-up) whatever partitions they go to. An append queued with the
+//! offset it expects is left out (answered `Moved`) when its partition ends
+//! elsewhere, so nothing decided on records that failed to land is written
+//! after them.
+//!
+//! The partition files are synced when the journal turns and when the log
+//! closes; in between, their new bytes are handed to the kernel's writeback
+//! as they accumulate, so a turn's sync has little left to write.
 //!
 //! File I/O happens on this thread, never on the async runtime. The thread
 //! ends when every sender is dropped and the queue is drained, so appends
 //! already queued when the log is dropped still complete.
 
 use super::frame;
+use super::journal::{self, Chunk, Journal};
 use super::partition::Partition;
 use super::Durability;
 use crate::error::LogError;
 use crate::record::Record;
 use std::fs::File;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
-/// Records for this partition, and where to send their offsets.
+/// Records for one partition, and where to send their offsets.
 pub struct AppendRequest {
+    pub partition: u32,
     pub records: Vec<Record>,
     /// The offset the first record must get (see `EventLog::queue`).
     pub expect: Option<u64>,
@@ -30,40 +39,75 @@ pub struct AppendRequest {
 }
 
 /// A buffer grown past this by a huge group is released afterwards.
-const KEEP_BUFFER: usize = 8 << 20;
+pub const KEEP_BUFFER: usize = 8 << 20;
+/// New bytes of a partition file handed to writeback once this many gather.
+const WRITEBACK_BYTES: u64 = 1 << 20;
 
-struct Writer {
-    partition: Arc<Partition>,
-    file: File,
-    /// Byte length of the written (and, with `Sync`, synced) prefix.
-    len: u64,
-    durability: Durability,
+/// One partition file as the writer holds it.
+pub struct PartitionFile {
+    pub partition: Arc<Partition>,
+    pub file: File,
+    /// Byte length of the written prefix (durable through the journal).
+    pub len: u64,
+    /// Where the bytes not yet handed to writeback start.
+    flushed: u64,
+    /// Written since the journal last turned: synced at the next turn.
+    dirty: bool,
+    /// This group's frames, and their byte positions.
     buf: Vec<u8>,
+    positions: Vec<u64>,
 }
 
-/// Starts the writer of `partition`, whose file's valid prefix is `len` bytes.
-pub fn spawn(
-    partition: Arc<Partition>,
-    file: File,
-    len: u64,
+impl PartitionFile {
+    pub fn new(partition: Arc<Partition>, file: File, len: u64) -> Self {
+        PartitionFile {
+            partition,
+            file,
+            len,
+            flushed: len,
+            dirty: false,
+            buf: Vec::new(),
+            positions: Vec::new(),
+        }
+    }
+}
+
+struct Writer {
+    parts: Vec<PartitionFile>,
+    journal: Journal,
     durability: Durability,
+    generation: watch::Sender<u64>,
+    /// Set when syncing a partition file failed: its unsynced bytes may be
+    /// gone from the page cache, and only the journal still holds them, so
+    /// nothing more is written (the journal must not turn) until a reopen
+    /// replays it.
+    broken: bool,
+}
+
+/// Starts the writer of `parts`, their appends journaled in `journal`.
+pub fn spawn(
+    parts: Vec<PartitionFile>,
+    journal: Journal,
+    durability: Durability,
+    generation: watch::Sender<u64>,
 ) -> std::io::Result<(mpsc::Sender<AppendRequest>, JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel::<AppendRequest>();
     let mut writer = Writer {
-        partition,
-        file,
-        len,
+        parts,
+        journal,
         durability,
-        buf: Vec::new(),
+        generation,
+        broken: false,
     };
     let thread = std::thread::Builder::new()
-        .name(format!("log-writer-{}", writer.partition.id))
+        .name("log-writer".into())
         .spawn(move || {
             while let Ok(first) = rx.recv() {
                 let mut group = vec![first];
                 group.extend(rx.try_iter());
                 writer.commit(group);
             }
+            writer.close();
         })?;
     Ok((tx, thread))
 }
@@ -75,79 +119,173 @@ impl Writer {
         if group.is_empty() {
             return;
         }
-        self.buf.clear();
-        let mut positions = Vec::new();
-        for record in group.iter().flat_map(|req| &req.records) {
-            positions.push(self.len + self.buf.len() as u64);
-            frame::encode(record, &mut self.buf);
+        if self.broken {
+            let e = std::io::Error::other("a partition file failed to sync; reopen the log");
+            return self.fail(&[], group, e);
         }
-        // A positioned write at the end of the valid prefix: whatever a
-        // failed earlier write may have left beyond it is overwritten. A
-        // group of empty appends (barriers: everything before them is
+        let touched = self.frame(&group);
+        // A group of empty appends (barriers: everything before them is
         // synced already) writes nothing.
-        let written = if self.buf.is_empty() {
-            Ok(())
-        } else {
-            self.file
-                .write_all_at(&self.buf, self.len)
-                .and_then(|()| match self.durability {
-                    Durability::Sync => self.file.sync_data(),
-                    Durability::Buffered => Ok(()),
-                })
+        let written = match touched.is_empty() {
+            true => Ok(()),
+            false => self.write(&touched),
         };
         match written {
-            Ok(()) => {
-                self.len += self.buf.len() as u64;
-                let mut next = self.partition.publish(&positions, self.len);
-                for req in group {
-                    let n = req.records.len() as u64;
-                    let _ = req.reply.send(Ok((next..next + n).collect()));
-                    next += n;
-                }
-            }
-            Err(e) => {
-                tracing::error!(partition = self.partition.id, error = %e, "log write failed");
-                // Cut the partial write so the file stays a valid prefix; if
-                // even that fails, recovery cuts it on the next open.
-                let _ = self.file.set_len(self.len);
-                // Barriers ahead of the first records stand: all before
-                // them had landed.
-                let mut landed = true;
-                for req in group {
-                    landed &= req.records.is_empty();
-                    let answer = match landed {
-                        true => Ok(Vec::new()),
-                        false => Err(std::io::Error::new(e.kind(), e.to_string()).into()),
-                    };
-                    let _ = req.reply.send(answer);
-                }
-            }
+            Ok(()) => self.publish(&touched, group),
+            Err(e) => self.fail(&touched, group, e),
         }
-        if self.buf.capacity() > KEEP_BUFFER {
-            self.buf = Vec::new();
+        for &p in &touched {
+            let part = &mut self.parts[p];
+            part.buf.clear();
+            part.positions.clear();
+            if part.buf.capacity() > KEEP_BUFFER {
+                part.buf = Vec::new();
+            }
         }
     }
 
     /// The group's appends that would land where they expect to, in order;
     /// the others are answered `Moved` (decided on records that did not land).
     fn in_place(&self, group: Vec<AppendRequest>) -> Vec<AppendRequest> {
-        let mut next = self.partition.end();
+        let mut next: Vec<Option<u64>> = vec![None; self.parts.len()];
         let mut kept = Vec::with_capacity(group.len());
         for req in group {
+            let p = req.partition as usize;
+            let end = next[p].unwrap_or_else(|| self.parts[p].partition.end());
             match req.expect {
-                Some(expected) if expected != next => {
+                Some(expected) if expected != end => {
                     let _ = req.reply.send(Err(LogError::Moved {
-                        partition: self.partition.id,
+                        partition: req.partition,
                         expected,
-                        end: next,
+                        end,
                     }));
                 }
                 _ => {
-                    next += req.records.len() as u64;
+                    next[p] = Some(end + req.records.len() as u64);
                     kept.push(req);
                 }
             }
         }
         kept
     }
+
+    /// Frames the group's records into their partitions' buffers; returns
+    /// the partitions that got any, in order.
+    fn frame(&mut self, group: &[AppendRequest]) -> Vec<usize> {
+        let mut touched = Vec::new();
+        for req in group.iter().filter(|req| !req.records.is_empty()) {
+            let part = &mut self.parts[req.partition as usize];
+            if part.buf.is_empty() {
+                touched.push(req.partition as usize);
+            }
+            for record in &req.records {
+                part.positions.push(part.len + part.buf.len() as u64);
+                frame::encode(record, &mut part.buf);
+            }
+        }
+        touched
+    }
+
+    /// Writes the framed bytes to their partition files and to the journal,
+    /// then syncs the journal (with `Sync`).
+    fn write(&mut self, touched: &[usize]) -> std::io::Result<()> {
+        let len = journal::entry_len(touched.iter().map(|&p| self.parts[p].buf.len()));
+        if self.journal.full_for(len) {
+            self.turn()?;
+        }
+        for &p in touched {
+            let part = &self.parts[p];
+            part.file.write_all_at(&part.buf, part.len)?;
+        }
+        let parts = &self.parts;
+        let chunks = touched.iter().map(|&p| Chunk {
+            partition: p as u32,
+            position: parts[p].len,
+            bytes: &parts[p].buf,
+        });
+        self.journal
+            .write(chunks, self.durability == Durability::Sync)
+    }
+
+    /// Syncs every partition file written since the last turn, then starts
+    /// the journal's next lap.
+    fn turn(&mut self) -> std::io::Result<()> {
+        for part in self.parts.iter_mut().filter(|part| part.dirty) {
+            if let Err(e) = part.file.sync_data() {
+                self.broken = true;
+                return Err(e);
+            }
+            part.dirty = false;
+        }
+        self.journal.turn()
+    }
+
+    /// Makes a written group visible and answers its appends.
+    fn publish(&mut self, touched: &[usize], group: Vec<AppendRequest>) {
+        let mut next = vec![0u64; self.parts.len()];
+        for &p in touched {
+            let part = &mut self.parts[p];
+            part.len += part.buf.len() as u64;
+            part.dirty = true;
+            next[p] = part.partition.publish(&part.positions, part.len);
+            if part.len - part.flushed >= WRITEBACK_BYTES {
+                start_writeback(&part.file, part.flushed, part.len);
+                part.flushed = part.len;
+            }
+        }
+        self.generation.send_modify(|g| *g = g.wrapping_add(1));
+        for req in group {
+            let p = req.partition as usize;
+            let n = req.records.len() as u64;
+            let _ = req.reply.send(Ok((next[p]..next[p] + n).collect()));
+            next[p] += n;
+        }
+    }
+
+    /// Answers a group that failed to write: its records did not land.
+    fn fail(&mut self, touched: &[usize], group: Vec<AppendRequest>, e: std::io::Error) {
+        tracing::error!(error = %e, "log write failed");
+        // Cut what a partial write may have left, so each file stays a valid
+        // prefix; if even that fails, recovery cuts it on the next open.
+        for &p in touched {
+            let part = &self.parts[p];
+            let _ = part.file.set_len(part.len);
+        }
+        // A barrier ahead of its partition's first records in the group
+        // stands: all before it on that partition had landed.
+        let mut landed = vec![true; self.parts.len()];
+        for req in group {
+            let p = req.partition as usize;
+            landed[p] &= req.records.is_empty();
+            let answer = match landed[p] {
+                true => Ok(Vec::new()),
+                false => Err(std::io::Error::new(e.kind(), e.to_string()).into()),
+            };
+            let _ = req.reply.send(answer);
+        }
+    }
+
+    /// On close, the partition files are synced and the journal turned, so
+    /// the next open has nothing to replay.
+    fn close(&mut self) {
+        if self.broken {
+            return;
+        }
+        if let Err(e) = self.turn() {
+            tracing::warn!(error = %e, "syncing the log on close failed; the next open replays its journal");
+        }
+    }
+}
+
+/// Asks the kernel to start writing `[from, to)` of `file` back to disk,
+/// without waiting for it.
+fn start_writeback(file: &File, from: u64, to: u64) {
+    let (Ok(offset), Ok(len)) = (i64::try_from(from), i64::try_from(to - from)) else {
+        return;
+    };
+    // SAFETY: a plain syscall on a file descriptor `file` keeps open; it
+    // reads no memory of ours.
+    let _ = unsafe {
+        libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE)
+    };
 }
