@@ -388,7 +388,8 @@ impl<'s> Overlay<'s> {
 
     /// Commits overlays of disjoint accounts (a batch's partitions folded
     /// apart) in one atomic batch: their tallies are settled together, each
-    /// serializes its own documents on a thread of its own. Returns each
+    /// serializes its own documents on a thread of its own (in a batch of
+    /// [`threads::WORTH_THREADS`] events or more). Returns each
     /// overlay's carry, in order.
     pub fn commit_all(mut overlays: Vec<Overlay>, store: &Store) -> Result<Vec<Carry>, StoreError> {
         let Some((first, rest)) = overlays.split_first_mut() else {
@@ -400,8 +401,11 @@ impl<'s> Overlay<'s> {
             }
         }
         first.settle_tallies()?;
+        // Two puts (history entry, stored event) per event folded.
+        let events = overlays.iter().map(|o| o.puts.len() / 2).sum::<usize>();
+        let parallel = events >= threads::WORTH_THREADS;
         let (entries, carries): (Vec<Vec<Entry>>, Vec<Carry>) =
-            threads::each(overlays, Overlay::into_writes)
+            threads::each(overlays, parallel, Overlay::into_writes)
                 .into_iter()
                 .unzip();
         let mut entries: Vec<Entry> = entries.into_iter().flatten().collect();

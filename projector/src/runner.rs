@@ -40,8 +40,9 @@ pub fn apply_records(store: &Store, records: &[StoredRecord]) -> Result<usize, S
 /// [`apply_records`], adding where the time went to `split`.
 ///
 /// Accounts never span partitions, so the batch is folded in lanes of
-/// partitions (partition modulo [`lanes`]), each on a thread of its own
-/// with its own overlay; their documents are committed together.
+/// partitions (partition modulo [`lanes`]), each with its own overlay and,
+/// in a batch of [`threads::WORTH_THREADS`] records or more, on a thread of
+/// its own; their documents are committed together.
 pub fn apply_records_timed(
     store: &Store,
     records: &[StoredRecord],
@@ -64,12 +65,10 @@ pub fn apply_records_timed(
         })
         .collect();
     let busy = groups.iter().filter(|g| !g.is_empty()).count();
+    let parallel = busy > 1 && records.len() >= threads::WORTH_THREADS;
     let work: Vec<_> = overlays.into_iter().zip(&groups).collect();
-    let folded: Vec<Result<Lane, StoreError>> = if busy <= 1 {
-        work.into_iter().map(|(ov, g)| fold_lane(ov, g)).collect()
-    } else {
-        threads::each(work, |(ov, g)| fold_lane(ov, g))
-    };
+    let folded: Vec<Result<Lane, StoreError>> =
+        threads::each(work, parallel, |(ov, g)| fold_lane(ov, g));
     let mut overlays = Vec::with_capacity(lanes);
     let (mut applied, mut decode, mut fold) = (0, Duration::ZERO, Duration::ZERO);
     for lane in folded {
@@ -90,9 +89,11 @@ pub fn apply_records_timed(
     Ok(applied)
 }
 
-/// Lanes a batch is folded in: one per core, at most four.
+/// Lanes a batch is folded in: one per core, at most four. Asked once:
+/// the answer reads cgroup files.
 pub fn lanes() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    static LANES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LANES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)))
 }
 
 /// One lane's fold of a batch.
