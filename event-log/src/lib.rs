@@ -36,12 +36,19 @@
 //! - **Recovery**: on open the journal's current lap is replayed: for each
 //!   partition its chunks cover one contiguous stretch of the file; chunks
 //!   the file lost are written again and bytes after the stretch (written,
-//!   never acknowledged) cut. Then every record's magic, length and CRC are
+//!   never acknowledged) cut; a partition the lap never touched keeps any
+//!   whole records after its synced part, as before. Then every record's magic, length and CRC are
 //!   checked to rebuild the index; a torn or corrupt tail is cut off with a
 //!   warning saying how many bytes were dropped, and everything before it is
 //!   kept. Scanning stops at the first bad record, so damage in the middle
 //!   of a file (not something a crash does) also loses what follows it. The
 //!   partition files are then synced and a new lap begun.
+//! - **I/O errors**: a failed write of a partition file fails its group and
+//!   leaves nothing behind. A failed journal write or sync, or a failed sync
+//!   of a partition file, fails its group and every later append until the
+//!   log is reopened (the kernel may drop unsynced pages after a failed sync
+//!   and not say so again); the failed group's records may be on the log
+//!   after the reopen, so its callers learn only that the outcome is unknown.
 //! - **Shutdown**: dropping the log lets the writer finish the appends
 //!   already queued, syncs the partition files and turns the journal, then
 //!   releases the lock.

@@ -67,8 +67,8 @@ async fn acknowledged_appends_survive_kill_9() {
 }
 
 /// Records of up to 200 KB, so the journal also turns (wraps) mid-round; the
-/// partition files then lose the second two thirds of what they got since
-/// the log was last opened, as unsynced pages do in a machine crash.
+/// partition files then lose the last two thirds of what they got since the
+/// journal's current lap began, as unsynced pages do in a machine crash.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_appends_survive_kill_9_and_lost_partition_writes() {
     rounds(
@@ -90,7 +90,11 @@ async fn rounds(test: &str, scale: usize, lose_writes: bool) {
     let dir = tempfile::tempdir().unwrap();
     // Every acknowledged record of every round so far: all must survive.
     let mut acked = Vec::new();
+    // Rounds in which the journal turned while the child wrote, and bytes
+    // the partition files lost: the test must have exercised both.
+    let (mut turned, mut lost) = (0, 0);
     for round in 0..3 {
+        let lap_before = lap(dir.path());
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", test, "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, dir.path())
@@ -118,7 +122,9 @@ async fn rounds(test: &str, scale: usize, lose_writes: bool) {
             "round {round}: the child acknowledged appends"
         );
         if lose_writes {
-            lose_unsynced_writes(dir.path());
+            // The child's open starts one lap; more mean turns.
+            turned += usize::from(lap(dir.path()) > lap_before + 1);
+            lost += lose_unsynced_writes(dir.path());
         }
 
         let log = EmbeddedLog::open(dir.path(), PARTITIONS, Durability::Sync).unwrap();
@@ -154,6 +160,10 @@ async fn rounds(test: &str, scale: usize, lose_writes: bool) {
         assert_eq!(offsets, vec![end[0]]);
     }
     println!("{} acknowledged records checked after 3 kills", acked.len());
+    if lose_writes {
+        assert!(turned > 0, "the journal turned mid-round in some round");
+        assert!(lost > 0, "the partition files lost bytes");
+    }
     assert!(
         acked.len() > 50,
         "enough writes happened to mean something: {}",
@@ -171,7 +181,9 @@ fn file_len(dir: &Path, p: u32) -> u64 {
 
 /// Zeroes the last two thirds of what each partition file got since the
 /// journal's current lap began (the bytes before were synced when it began).
-fn lose_unsynced_writes(dir: &Path) {
+/// Returns how many bytes were zeroed.
+fn lose_unsynced_writes(dir: &Path) -> u64 {
+    let mut lost = 0;
     for (p, start) in (0u32..).zip(lap_starts(dir)) {
         let len = file_len(dir, p);
         if let Some(start) = start.filter(|start| len > *start) {
@@ -179,10 +191,19 @@ fn lose_unsynced_writes(dir: &Path) {
                 .write(true)
                 .open(partition_path(dir, p))
                 .unwrap();
-            file.set_len(start + (len - start) / 3).unwrap();
+            let kept = start + (len - start) / 3;
+            file.set_len(kept).unwrap();
             file.set_len(len).unwrap();
+            lost += len - kept;
         }
     }
+    lost
+}
+
+/// The journal's current lap (0 before the log's first open).
+fn lap(dir: &Path) -> u64 {
+    std::fs::read_to_string(dir.join("journal.lap"))
+        .map_or(0, |text| text["lap=".len()..].trim().parse().unwrap())
 }
 
 /// Where the current lap's first chunk of each partition starts, read from
@@ -190,10 +211,7 @@ fn lose_unsynced_writes(dir: &Path) {
 /// seq | body length | CRC` holding chunks `partition | position | length |
 /// bytes`.
 fn lap_starts(dir: &Path) -> Vec<Option<u64>> {
-    let lap: u64 = std::fs::read_to_string(dir.join("journal.lap")).unwrap()["lap=".len()..]
-        .trim()
-        .parse()
-        .unwrap();
+    let lap = lap(dir);
     let journal = std::fs::read(dir.join("journal")).unwrap();
     let u32_at = |at: usize| u32::from_le_bytes(journal[at..at + 4].try_into().unwrap());
     let u64_at = |at: usize| u64::from_le_bytes(journal[at..at + 8].try_into().unwrap());

@@ -72,6 +72,11 @@ fn put_bytes32(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
+/// Size of a record once framed (header and body).
+pub fn framed_len(record: &Record) -> usize {
+    HEADER + body_len(record)
+}
+
 /// Size of a record's body once encoded.
 fn body_len(record: &Record) -> usize {
     let headers: usize = record

@@ -200,7 +200,7 @@ impl Journal {
     }
 
     /// Writes one entry holding `chunks` and, if `sync`, syncs it. On error
-    /// nothing counts as written: the next entry goes to the same place.
+    /// the writer stops writing (the entry may be in the file, whole or not).
     pub fn write<'a>(
         &mut self,
         chunks: impl Iterator<Item = Chunk<'a>>,

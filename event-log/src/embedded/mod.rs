@@ -36,6 +36,9 @@ pub enum Durability {
     Buffered,
 }
 
+/// Bytes one append may hold at most (the journal's lengths are 32-bit).
+const MAX_APPEND: usize = 1 << 30;
+
 /// What readers share with the log.
 pub(crate) struct Shared {
     pub partitions: Vec<Arc<Partition>>,
@@ -148,6 +151,10 @@ impl EmbeddedLog {
         let writer = self.writer.as_ref().ok_or(LogError::Closed)?;
         for record in &records {
             frame::check(record)?;
+        }
+        let bytes: usize = records.iter().map(frame::framed_len).sum();
+        if bytes > MAX_APPEND {
+            return Err(LogError::TooLarge(bytes));
         }
         let (reply, answer) = oneshot::channel();
         writer

@@ -6,8 +6,12 @@
 //! crash whose entry never became durable. For each partition, the lap's
 //! chunks cover one contiguous stretch of its file (every write since the
 //! lap began goes through the journal), so the file is made to hold exactly
-//! that stretch: chunks that differ are written again, and whatever follows
-//! the stretch (written, never acknowledged) is cut.
+//! that stretch: every chunk is written again (even one that reads back
+//! equal: after a failed writeback the page cache may hold bytes that are
+//! not on disk, and only a new write makes them dirty again), and whatever
+//! follows the stretch (written, never acknowledged) is cut. A partition
+//! the lap never touched keeps whatever whole records follow its synced
+//! part: written, never acknowledged, as before the journal.
 
 use super::journal::Chunk;
 use crate::error::LogError;
@@ -17,7 +21,7 @@ use std::os::unix::fs::FileExt;
 /// What replaying one partition changed.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Replayed {
-    /// Bytes written again from the journal.
+    /// Bytes the file did not hold as the journal does (all are written).
     pub restored: u64,
     /// Bytes cut after the journal's stretch.
     pub cut: u64,
@@ -53,9 +57,9 @@ pub fn replay(partition: u32, file: &File, chunks: &[&Chunk<'_>]) -> Result<Repl
     for chunk in chunks {
         let at = (chunk.position - start) as usize;
         if on_disk.get(at..at + chunk.bytes.len()) != Some(chunk.bytes) {
-            file.write_all_at(chunk.bytes, chunk.position)?;
             done.restored += chunk.bytes.len() as u64;
         }
+        file.write_all_at(chunk.bytes, chunk.position)?;
     }
     if size > end {
         file.set_len(end)?;

@@ -77,10 +77,12 @@ struct Writer {
     journal: Journal,
     durability: Durability,
     generation: watch::Sender<u64>,
-    /// Set when syncing a partition file failed: its unsynced bytes may be
-    /// gone from the page cache, and only the journal still holds them, so
-    /// nothing more is written (the journal must not turn) until a reopen
-    /// replays it.
+    /// Set when writing or syncing the journal, or syncing a partition file,
+    /// failed. After a failed sync the kernel may have dropped the unsynced
+    /// pages and will not report it again, a failed turn may have renamed
+    /// the lap already, and a failed entry may still be whole in the file:
+    /// so nothing more is written until a reopen replays the journal (and
+    /// the records of the failed group may or may not be there then).
     broken: bool,
 }
 
@@ -102,14 +104,38 @@ pub fn spawn(
     let thread = std::thread::Builder::new()
         .name("log-writer".into())
         .spawn(move || {
-            while let Ok(first) = rx.recv() {
-                let mut group = vec![first];
-                group.extend(rx.try_iter());
+            let mut next = None;
+            while let Some(first) = next.take().or_else(|| rx.recv().ok()) {
+                let (group, over) = drain(first, &rx);
+                next = over;
                 writer.commit(group);
             }
             writer.close();
         })?;
     Ok((tx, thread))
+}
+
+/// `first` and whatever else is queued, up to about a journal lap of bytes
+/// (the journal's length fields are 32-bit); also the request that would
+/// have passed that, to start the next group.
+fn drain(
+    first: AppendRequest,
+    rx: &mpsc::Receiver<AppendRequest>,
+) -> (Vec<AppendRequest>, Option<AppendRequest>) {
+    let mut bytes = request_bytes(&first);
+    let mut group = vec![first];
+    while let Ok(req) = rx.try_recv() {
+        bytes += request_bytes(&req);
+        if bytes > journal::LAP_BYTES as usize {
+            return (group, Some(req));
+        }
+        group.push(req);
+    }
+    (group, None)
+}
+
+fn request_bytes(req: &AppendRequest) -> usize {
+    req.records.iter().map(frame::framed_len).sum()
 }
 
 impl Writer {
@@ -120,7 +146,7 @@ impl Writer {
             return;
         }
         if self.broken {
-            let e = std::io::Error::other("a partition file failed to sync; reopen the log");
+            let e = std::io::Error::other("an earlier write or sync of the log failed; reopen it");
             return self.fail(&[], group, e);
         }
         let touched = self.frame(&group);
@@ -187,7 +213,9 @@ impl Writer {
     }
 
     /// Writes the framed bytes to their partition files and to the journal,
-    /// then syncs the journal (with `Sync`).
+    /// then syncs the journal (with `Sync`). A failure of the partition
+    /// writes leaves nothing behind (they are cut again); any failure past
+    /// them breaks the writer.
     fn write(&mut self, touched: &[usize]) -> std::io::Result<()> {
         let len = journal::entry_len(touched.iter().map(|&p| self.parts[p].buf.len()));
         if self.journal.full_for(len) {
@@ -203,8 +231,11 @@ impl Writer {
             position: parts[p].len,
             bytes: &parts[p].buf,
         });
-        self.journal
-            .write(chunks, self.durability == Durability::Sync)
+        let written = self
+            .journal
+            .write(chunks, self.durability == Durability::Sync);
+        self.broken |= written.is_err();
+        written
     }
 
     /// Syncs every partition file written since the last turn, then starts
@@ -217,7 +248,9 @@ impl Writer {
             }
             part.dirty = false;
         }
-        self.journal.turn()
+        let turned = self.journal.turn();
+        self.broken |= turned.is_err();
+        turned
     }
 
     /// Makes a written group visible and answers its appends.
@@ -233,7 +266,9 @@ impl Writer {
                 part.flushed = part.len;
             }
         }
-        self.generation.send_modify(|g| *g = g.wrapping_add(1));
+        if !touched.is_empty() {
+            self.generation.send_modify(|g| *g = g.wrapping_add(1));
+        }
         for req in group {
             let p = req.partition as usize;
             let n = req.records.len() as u64;
