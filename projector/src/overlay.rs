@@ -382,16 +382,19 @@ impl<'s> Overlay<'s> {
     /// Writes everything, offsets included, in one atomic batch; returns
     /// the member views for the next batch.
     pub fn commit(self, store: &Store) -> Result<Carry, StoreError> {
-        let mut carries = Overlay::commit_all(vec![self], store)?;
+        let mut carries = Overlay::commit_all(vec![self], false, store)?;
         Ok(carries.pop().unwrap_or_default())
     }
 
     /// Commits overlays of disjoint accounts (a batch's partitions folded
     /// apart) in one atomic batch: their tallies are settled together, each
-    /// serializes its own documents on a thread of its own (in a batch of
-    /// [`threads::WORTH_THREADS`] events or more). Returns each
-    /// overlay's carry, in order.
-    pub fn commit_all(mut overlays: Vec<Overlay>, store: &Store) -> Result<Vec<Carry>, StoreError> {
+    /// serializes its own documents, on a thread of its own if `parallel`.
+    /// Returns each overlay's carry, in order.
+    pub fn commit_all(
+        mut overlays: Vec<Overlay>,
+        parallel: bool,
+        store: &Store,
+    ) -> Result<Vec<Carry>, StoreError> {
         let Some((first, rest)) = overlays.split_first_mut() else {
             return Ok(Vec::new());
         };
@@ -401,9 +404,6 @@ impl<'s> Overlay<'s> {
             }
         }
         first.settle_tallies()?;
-        // Two puts (history entry, stored event) per event folded.
-        let events = overlays.iter().map(|o| o.puts.len() / 2).sum::<usize>();
-        let parallel = events >= threads::WORTH_THREADS;
         let (entries, carries): (Vec<Vec<Entry>>, Vec<Carry>) =
             threads::each(overlays, parallel, Overlay::into_writes)
                 .into_iter()

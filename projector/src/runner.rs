@@ -84,7 +84,7 @@ pub fn apply_records_timed(
     split.decode += wall.mul_f64(share);
     split.fold += wall.mul_f64(1.0 - share);
     let started = Instant::now();
-    store.put_carries(Overlay::commit_all(overlays, store)?);
+    store.put_carries(Overlay::commit_all(overlays, parallel, store)?);
     split.commit += started.elapsed();
     Ok(applied)
 }

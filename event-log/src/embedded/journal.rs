@@ -17,6 +17,7 @@
 //! after lap at the same size, so a sync writes data blocks only, not the
 //! file's size too (measured here: about a quarter less time per sync).
 
+use super::directory;
 use crate::error::LogError;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -74,18 +75,13 @@ fn checksum(header: &[u8], body: &[u8]) -> u32 {
 /// Every chunk of lap `lap`'s entries at the start of `bytes`, in order.
 pub fn scan(bytes: &[u8], lap: u64) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
-    let mut rest = bytes;
-    for seq in 0u64.. {
-        match entry(rest, lap, seq) {
-            Some((body, after)) => {
-                let Some(parsed) = parse_body(body) else {
-                    break;
-                };
-                chunks.extend(parsed);
-                rest = after;
-            }
-            None => break,
-        }
+    let (mut rest, mut seq) = (bytes, 0);
+    while let Some((body, after)) = entry(rest, lap, seq) {
+        let Some(parsed) = parse_body(body) else {
+            break;
+        };
+        chunks.extend(parsed);
+        (rest, seq) = (after, seq + 1);
     }
     chunks
 }
@@ -126,31 +122,16 @@ pub fn path(dir: &Path) -> PathBuf {
     dir.join("journal")
 }
 
-fn lap_path(dir: &Path) -> PathBuf {
-    dir.join("journal.lap")
-}
+const LAP_FILE: &str = "journal.lap";
 
 /// The current lap recorded in `dir`; 0 (no entries anywhere) if none is.
 pub fn read_lap(dir: &Path) -> Result<u64, LogError> {
-    let path = lap_path(dir);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => text
-            .trim()
-            .strip_prefix("lap=")
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| LogError::Corrupt(format!("unreadable {}", path.display()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-        Err(e) => Err(e.into()),
-    }
+    Ok(directory::read_setting(dir, LAP_FILE, "lap")?.unwrap_or(0))
 }
 
-/// Records `lap` as current, durably (write, sync, rename, sync the directory).
+/// Records `lap` as current, durably.
 fn write_lap(dir: &Path, lap: u64) -> std::io::Result<()> {
-    let tmp = dir.join("journal.lap.tmp");
-    std::fs::write(&tmp, format!("lap={lap}\n"))?;
-    File::open(&tmp)?.sync_all()?;
-    std::fs::rename(&tmp, lap_path(dir))?;
-    File::open(dir)?.sync_all()
+    directory::write_setting(dir, LAP_FILE, "lap", lap)
 }
 
 /// The journal as the writer thread holds it.

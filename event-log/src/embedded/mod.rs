@@ -17,7 +17,7 @@ use crate::log::{EventLog, LogReader, Queued};
 use crate::record::Record;
 use async_trait::async_trait;
 use partition::Partition;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::Path;
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
@@ -77,21 +77,9 @@ impl EmbeddedLog {
         let lock = directory::lock(dir)?;
         let partitions = directory::partition_count(dir, partitions)?;
         let files = (0..partitions)
-            .map(|id| {
-                OpenOptions::new()
-                    .create(true)
-                    .truncate(false)
-                    .read(true)
-                    .write(true)
-                    .open(directory::partition_path(dir, id))
-            })
+            .map(|id| directory::open_rw(&directory::partition_path(dir, id)))
             .collect::<Result<Vec<File>, _>>()?;
-        let journal_file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(journal::path(dir))?;
+        let journal_file = directory::open_rw(&journal::path(dir))?;
         let lap = journal::read_lap(dir)?;
         replay_journal(&journal_file, lap, &files)?;
         let mut parts = Vec::new();
