@@ -9,6 +9,7 @@
 //! events, never the program's rules.
 
 pub mod as_of;
+pub mod carry;
 pub mod fold;
 mod folder;
 pub mod gate;

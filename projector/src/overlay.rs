@@ -2,6 +2,7 @@
 //! changed in memory by every event of the batch, written once at the end
 //! in a single WriteBatch with the consumed offsets.
 
+use crate::carry::Carry;
 use crate::keys;
 use crate::lot_table::LotTable;
 use crate::snapshot::Snapshot;
@@ -18,7 +19,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// A key and its new value, `None` to delete it.
-type Entry = (Vec<u8>, Option<Vec<u8>>);
+pub(crate) type Change = (Vec<u8>, Option<Vec<u8>>);
 
 /// Documents of one kind, keyed by their store key; `None` means deleted.
 struct Docs<T> {
@@ -50,7 +51,7 @@ impl<T: Serialize + DeserializeOwned> Docs<T> {
         }
     }
 
-    fn write_into(&self, out: &mut Vec<Entry>) {
+    fn write_into(&self, out: &mut Vec<Change>) {
         out.extend(
             self.docs
                 .iter()
@@ -58,7 +59,7 @@ impl<T: Serialize + DeserializeOwned> Docs<T> {
         );
     }
 
-    fn drain_into(self, out: &mut Vec<Entry>) {
+    fn drain_into(self, out: &mut Vec<Change>) {
         out.extend(
             self.docs
                 .into_iter()
@@ -79,19 +80,6 @@ impl BaseLots {
         self.lots.find(place).map(|i| self.lots.lot(i).to_view())
     }
 }
-
-/// Member views as the last batches committed them, parsed: nearly every
-/// event reads its member's view, and reading and parsing it again from
-/// RocksDB was a fifth of a rebuild's time. Valid because the projector is
-/// its store's only writer; dropped on a failed commit.
-#[derive(Default)]
-pub struct Carry {
-    members: HashMap<Vec<u8>, MemberView>,
-}
-
-/// At most this many member views are carried between batches by each
-/// lane (a few hundred MiB); beyond it the lane's carry starts afresh.
-pub const CARRY_MEMBERS: usize = 100_000;
 
 pub struct Overlay<'s> {
     store: &'s (dyn Source + Sync),
@@ -174,7 +162,7 @@ impl<'s> Overlay<'s> {
     ) -> Result<&mut Option<MemberView>, StoreError> {
         let key = keys::member(program, member);
         if !self.members.docs.contains_key(&key) {
-            if let Some(view) = self.carry.members.remove(&key) {
+            if let Some(view) = self.carry.take(&key) {
                 self.members.docs.insert(key.clone(), Some(view));
             }
         }
@@ -404,27 +392,23 @@ impl<'s> Overlay<'s> {
             }
         }
         first.settle_tallies()?;
-        let (entries, carries): (Vec<Vec<Entry>>, Vec<Carry>) =
-            threads::each(overlays, parallel, Overlay::into_writes)
+        let (defer, limit) = (store.defers_members(), store.carry_members());
+        let (changes, carries): (Vec<Vec<Change>>, Vec<Carry>) =
+            threads::each(overlays, parallel, |ov| ov.into_writes(defer, limit))
                 .into_iter()
                 .unzip();
-        let mut entries: Vec<Entry> = entries.into_iter().flatten().collect();
-        // In key order the memtable inserts each key next to the one before
-        // (RocksDB keeps the last insert's place in its skip list) instead
-        // of searching from the top. Stable: a key written twice keeps its
-        // last value.
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut batch = WriteBatch::default();
-        fill(&mut batch, &entries);
-        store.write(batch)?;
+        write_changes(store, changes.into_iter().flatten().collect())?;
         Ok(carries)
     }
 
     /// Everything the overlay changed, serialized (`None`: deleted), and
-    /// the member views to carry.
-    fn into_writes(self) -> (Vec<Entry>, Carry) {
+    /// the member views to carry (not written yet if `defer`; a carry
+    /// beyond `limit` views is written if deferred, then starts afresh).
+    fn into_writes(self, defer: bool, limit: usize) -> (Vec<Change>, Carry) {
         let mut out = Vec::with_capacity(self.members.docs.len() * 8 + self.puts.len());
-        self.members.write_into(&mut out);
+        if !defer {
+            self.members.write_into(&mut out);
+        }
         self.lots.drain_into(&mut out);
         self.expiring.drain_into(&mut out);
         self.partners.drain_into(&mut out);
@@ -437,16 +421,39 @@ impl<'s> Overlay<'s> {
             out.push((keys::applied(p), Some(next.to_be_bytes().to_vec())));
         }
         let mut carry = self.carry;
-        if carry.members.len() + self.members.docs.len() > CARRY_MEMBERS {
-            carry.members.clear();
+        if carry.len() + self.members.docs.len() > limit {
+            if defer {
+                carry.drain_into(&mut out);
+            }
+            carry.clear();
         }
+        // The batch took its members out of the carry, so these keys are
+        // not among the carry's written above.
         for (key, doc) in self.members.docs {
-            if let Some(view) = doc {
-                carry.members.insert(key, view);
+            match doc {
+                Some(view) => carry.insert(key, view),
+                None if defer => out.push((key, None)),
+                None => {}
             }
         }
         (out, carry)
     }
+}
+
+/// Writes `changes` in one atomic batch, in key order: the memtable then
+/// inserts each key next to the one before (RocksDB keeps the last
+/// insert's place in its skip list) instead of searching from the top.
+/// The sort is stable: a key written twice keeps its last value.
+pub(crate) fn write_changes(store: &Store, mut changes: Vec<Change>) -> Result<(), StoreError> {
+    changes.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut batch = WriteBatch::default();
+    for (k, v) in &changes {
+        match v {
+            Some(v) => batch.put(k, v),
+            None => batch.delete(k),
+        }
+    }
+    store.write(batch)
 }
 
 /// Visits the lots `before` (in key order) with the `touched` ones (sorted
@@ -467,13 +474,4 @@ fn merge<'a>(
         }
     }
     touched.for_each(|(p, doc)| doc.iter().for_each(|l| visit(p, l.into())));
-}
-
-fn fill(batch: &mut WriteBatch, entries: &[Entry]) {
-    for (k, v) in entries {
-        match v {
-            Some(v) => batch.put(k, v),
-            None => batch.delete(k),
-        }
-    }
 }

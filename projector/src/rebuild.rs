@@ -47,9 +47,21 @@ pub async fn rebuild_measured(
     log: &dyn EventLog,
     store: &Store,
     end: Vec<u64>,
+    each_batch: impl FnMut(&[StoredRecord], &Measured),
+) -> Result<Measured, StoreError> {
+    rebuild_batched(log, store, end, BATCH, each_batch).await
+}
+
+/// [`rebuild_measured`] in batches of at most `batch` records (tests use
+/// small ones, so a short log crosses many).
+pub async fn rebuild_batched(
+    log: &dyn EventLog,
+    store: &Store,
+    end: Vec<u64>,
+    batch: usize,
     mut each_batch: impl FnMut(&[StoredRecord], &Measured),
 ) -> Result<Measured, StoreError> {
-    let mut snapshot = SnapshotReader::until(log, end, BATCH).await?;
+    let mut snapshot = SnapshotReader::until(log, end, batch).await?;
     let mut m = Measured::default();
     loop {
         let started = Instant::now();
@@ -62,7 +74,8 @@ pub async fn rebuild_measured(
         each_batch(&batch, &m);
         apply_records_timed(store, &batch, &mut m.split)?;
     }
-    // A scratch store has no write-ahead log: make what it holds durable.
+    // A scratch store has no write-ahead log and defers member views:
+    // write them and make what it holds durable.
     let started = Instant::now();
     store.flush()?;
     m.split.commit += started.elapsed();

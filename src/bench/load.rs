@@ -8,6 +8,7 @@ use super::report::{machine, rate, Latencies};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 
 #[derive(clap::Args, Clone)]
 pub struct LoadArgs {
@@ -65,7 +66,9 @@ impl LoadResult {
 }
 
 /// Runs `send(client, n)` for n = 0, 1, 2, ... until the time is up;
-/// `send` answers the HTTP status (0 when no answer came).
+/// `send` answers the HTTP status (0 when no answer came). Request `n` goes
+/// on connection `n % connections`: on a schedule it is due at
+/// `n / rate` (see [`pace`]), else as soon as its connection is free.
 pub async fn drive<F, Fut>(args: &LoadArgs, send: F) -> LoadResult
 where
     F: Fn(reqwest::Client, u64) -> Fut + Clone + Send + 'static,
@@ -74,11 +77,21 @@ where
     let connections = args.connections.max(1) as u64;
     let started = Instant::now();
     let until = started + Duration::from_secs(args.seconds);
-    let interval = args
-        .rate
-        .map(|r| Duration::from_secs_f64(connections as f64 / r.max(1.0)));
+    let mut queues = Vec::new();
     let tasks: Vec<_> = (0..connections)
         .map(|c| {
+            let mut due = match args.rate {
+                Some(_) => {
+                    let (tx, rx) = mpsc::unbounded_channel::<(u64, Instant)>();
+                    queues.push(tx);
+                    Due::Paced(rx)
+                }
+                None => Due::Free {
+                    next: c,
+                    step: connections,
+                    until,
+                },
+            };
             let send = send.clone();
             tokio::spawn(async move {
                 let client = reqwest::Client::builder()
@@ -86,25 +99,16 @@ where
                     .build()
                     .unwrap_or_default();
                 let mut result = LoadResult::default();
-                // Spread the connections' schedules over one interval.
-                let offset = interval.map(|i| i.mul_f64(c as f64 / connections as f64));
-                for k in 0u64.. {
-                    let due = match (interval, offset) {
-                        (Some(i), Some(o)) => started + o + i * (k as u32),
-                        _ => Instant::now(),
-                    };
-                    if due >= until {
-                        break;
-                    }
-                    tokio::time::sleep_until(due.into()).await;
-                    let status = send(client.clone(), k * connections + c).await;
-                    result.latencies.record(due.elapsed());
+                while let Some((n, at)) = due.next().await {
+                    let status = send(client.clone(), n).await;
+                    result.latencies.record(at.elapsed());
                     *result.statuses.entry(status).or_default() += 1;
                 }
                 result
             })
         })
         .collect();
+    let pacer = args.rate.map(|rate| pace(rate, started, until, queues));
     let mut all = LoadResult::default();
     for task in tasks {
         if let Ok(r) = task.await {
@@ -114,8 +118,66 @@ where
             }
         }
     }
+    if let Some(pacer) = pacer {
+        let _ = pacer.join();
+    }
     all.took = started.elapsed();
     all
+}
+
+/// Where a connection's next request comes from, with its due time.
+enum Due {
+    /// From [`pace`], when due.
+    Paced(mpsc::UnboundedReceiver<(u64, Instant)>),
+    /// Now, the connection's next number (a closed loop).
+    Free { next: u64, step: u64, until: Instant },
+}
+
+impl Due {
+    async fn next(&mut self) -> Option<(u64, Instant)> {
+        match self {
+            Due::Paced(rx) => rx.recv().await,
+            Due::Free { next, step, until } => {
+                let now = Instant::now();
+                (now < *until).then(|| {
+                    *next += *step;
+                    (*next - *step, now)
+                })
+            }
+        }
+    }
+}
+
+/// Hands request `n` to connection `n % connections` at `started + n /
+/// rate`, on a thread of its own. A connection still busy queues what
+/// comes due; its latency counts from the due time, so a slow server
+/// cannot hide its queue.
+///
+/// tokio's timers fire on millisecond ticks: with a timer per connection,
+/// each tick released every request due in that millisecond at once (twenty
+/// at 20,000/s) and each had waited up to a millisecond past its due time,
+/// counted in its latency. The thread sleeps to each due time instead
+/// (nanosleep: tens of microseconds late) and releases them one by one.
+fn pace(
+    rate: f64,
+    started: Instant,
+    until: Instant,
+    queues: Vec<mpsc::UnboundedSender<(u64, Instant)>>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let connections = queues.len() as u64;
+        let step = Duration::from_secs_f64(1.0 / rate.max(1.0));
+        for n in 0u64.. {
+            let due = started + step.mul_f64(n as f64);
+            if due >= until {
+                return;
+            }
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            let _ = queues[(n % connections) as usize].send((n, due));
+        }
+    })
 }
 
 /// The status of a sent request (0 when none came back), its body read.
