@@ -9,7 +9,6 @@ mod common;
 
 use chrono::Duration;
 use common::ledger_run::{dump, step, t0, Ledger, Step};
-use event_log::EventLog;
 use projector::Store;
 use proptest::prelude::*;
 

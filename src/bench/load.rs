@@ -130,7 +130,11 @@ enum Due {
     /// From [`pace`], when due.
     Paced(mpsc::UnboundedReceiver<(u64, Instant)>),
     /// Now, the connection's next number (a closed loop).
-    Free { next: u64, step: u64, until: Instant },
+    Free {
+        next: u64,
+        step: u64,
+        until: Instant,
+    },
 }
 
 impl Due {
