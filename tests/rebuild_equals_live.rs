@@ -1,7 +1,8 @@
 //! Property: read models rebuilt from log position 0 equal the live ones
 //! key for key, however the live projector happened to batch the events,
-//! also when rebuilt the way `loyalty rebuild` does (a scratch store that
-//! defers member views) in small batches with a small carry; and every
+//! also when rebuilt the way `loyalty rebuild` does (a scratch store, no
+//! write-ahead log) in small batches with a small carry of member views,
+//! so carries overflow and start afresh between batches; and every
 //! member's points by expiry date (kept apart for its view) equal its open
 //! lots'.
 

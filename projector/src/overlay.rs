@@ -392,9 +392,9 @@ impl<'s> Overlay<'s> {
             }
         }
         first.settle_tallies()?;
-        let (defer, limit) = (store.defers_members(), store.carry_members());
+        let limit = store.carry_members();
         let (changes, carries): (Vec<Vec<Change>>, Vec<Carry>) =
-            threads::each(overlays, parallel, |ov| ov.into_writes(defer, limit))
+            threads::each(overlays, parallel, |ov| ov.into_writes(limit))
                 .into_iter()
                 .unzip();
         write_changes(store, changes.into_iter().flatten().collect())?;
@@ -402,13 +402,11 @@ impl<'s> Overlay<'s> {
     }
 
     /// Everything the overlay changed, serialized (`None`: deleted), and
-    /// the member views to carry (not written yet if `defer`; a carry
-    /// beyond `limit` views is written if deferred, then starts afresh).
-    fn into_writes(self, defer: bool, limit: usize) -> (Vec<Change>, Carry) {
+    /// the member views to carry (a carry beyond `limit` views starts
+    /// afresh).
+    fn into_writes(self, limit: usize) -> (Vec<Change>, Carry) {
         let mut out = Vec::with_capacity(self.members.docs.len() * 8 + self.puts.len());
-        if !defer {
-            self.members.write_into(&mut out);
-        }
+        self.members.write_into(&mut out);
         self.lots.drain_into(&mut out);
         self.expiring.drain_into(&mut out);
         self.partners.drain_into(&mut out);
@@ -422,18 +420,11 @@ impl<'s> Overlay<'s> {
         }
         let mut carry = self.carry;
         if carry.len() + self.members.docs.len() > limit {
-            if defer {
-                carry.drain_into(&mut out);
-            }
             carry.clear();
         }
-        // The batch took its members out of the carry, so these keys are
-        // not among the carry's written above.
         for (key, doc) in self.members.docs {
-            match doc {
-                Some(view) => carry.insert(key, view),
-                None if defer => out.push((key, None)),
-                None => {}
+            if let Some(view) = doc {
+                carry.insert(key, view);
             }
         }
         (out, carry)

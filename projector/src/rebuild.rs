@@ -74,8 +74,7 @@ pub async fn rebuild_batched(
         each_batch(&batch, &m);
         apply_records_timed(store, &batch, &mut m.split)?;
     }
-    // A scratch store has no write-ahead log and defers member views:
-    // write them and make what it holds durable.
+    // A scratch store has no write-ahead log: make what it holds durable.
     let started = Instant::now();
     store.flush()?;
     m.split.commit += started.elapsed();

@@ -56,7 +56,7 @@ pub fn apply_records_timed(
         groups[r.partition as usize % lanes].push(r);
     }
     let overlays: Vec<Overlay> = store
-        .take_carries(lanes)?
+        .take_carries(lanes)
         .into_iter()
         .map(|carry| {
             Overlay::new(store)

@@ -2,7 +2,6 @@
 
 use crate::carry::{Carry, CARRY_MEMBERS};
 use crate::keys;
-use crate::overlay::write_changes;
 use rocksdb::{
     BlockBasedOptions, Cache, DBCompressionType, Direction, Env, IteratorMode, LruCacheOptions,
     Options, ReadOptions, WriteBatch, WriteOptions, DB,
@@ -34,8 +33,6 @@ pub enum StoreError {
     Task(String),
     #[error("read models inconsistent: {0}")]
     Inconsistent(String),
-    #[error("a batch failed while member views waited to be written: this scratch store is incomplete (rebuild it again)")]
-    LostDeferred,
 }
 
 /// A key and its value, as stored.
@@ -49,9 +46,8 @@ pub struct Store {
     snapshot_every: u64,
     /// Whether writes go through RocksDB's write-ahead log.
     wal: bool,
-    /// Parsed documents the last batch committed, by lane (see [`Carry`]);
-    /// `None` while a batch has them, and after it failed.
-    carry: Mutex<Option<Vec<Carry>>>,
+    /// Parsed documents the last batch committed, by lane (see [`Carry`]).
+    carry: Mutex<Vec<Carry>>,
     /// Member views carried by each lane at most.
     carry_members: usize,
 }
@@ -129,7 +125,7 @@ impl Store {
             path: path.to_path_buf(),
             snapshot_every: crate::fold::SNAPSHOT_EVERY,
             wal: true,
-            carry: Mutex::new(Some(Vec::new())),
+            carry: Mutex::default(),
             carry_members: CARRY_MEMBERS,
         })
     }
@@ -144,31 +140,15 @@ impl Store {
             path: path.to_path_buf(),
             snapshot_every: crate::fold::SNAPSHOT_EVERY,
             wal: false,
-            carry: Mutex::new(Some(Vec::new())),
+            carry: Mutex::default(),
             carry_members: CARRY_MEMBERS,
         })
     }
 
-    /// Writes the member views it defers, then the memtables to disk (what
-    /// a scratch store needs before another process or a reopen relies on
-    /// it).
+    /// Writes the memtables to disk (what a scratch store needs before
+    /// another process or a reopen relies on it).
     pub fn flush(&self) -> Result<(), StoreError> {
-        if self.defers_members() {
-            let mut changes = Vec::new();
-            for mut carry in self.take_all()? {
-                carry.drain_into(&mut changes);
-            }
-            write_changes(self, changes)?;
-            self.put_carries(Vec::new());
-        }
         Ok(self.db.flush()?)
-    }
-
-    /// Whether member views wait in the carry until it overflows or
-    /// [`Store::flush`] (see [`Carry`]): in a scratch store, whose readers
-    /// come after its rebuild.
-    pub fn defers_members(&self) -> bool {
-        !self.wal
     }
 
     /// Opens a read-only follower of the store at `primary` (a RocksDB
@@ -182,7 +162,7 @@ impl Store {
             path: primary.to_path_buf(),
             snapshot_every: crate::fold::SNAPSHOT_EVERY,
             wal: true,
-            carry: Mutex::new(Some(Vec::new())),
+            carry: Mutex::default(),
             carry_members: CARRY_MEMBERS,
         })
     }
@@ -232,36 +212,18 @@ impl Store {
     }
 
     /// The documents the last batch committed, one carry per lane (empty
-    /// after a failed batch or when the lanes changed). Fails where the
-    /// store defers member views and they were lost.
-    pub fn take_carries(&self, lanes: usize) -> Result<Vec<Carry>, StoreError> {
-        let carries = self.take_all()?;
-        if carries.len() == lanes {
-            return Ok(carries);
+    /// after a failed batch or when the lanes changed).
+    pub fn take_carries(&self, lanes: usize) -> Vec<Carry> {
+        let mut carries =
+            std::mem::take(&mut *self.carry.lock().unwrap_or_else(|e| e.into_inner()));
+        if carries.len() != lanes {
+            carries = (0..lanes).map(|_| Carry::default()).collect();
         }
-        // A member's lane follows from the lane count: views carried by
-        // other lanes would go stale.
-        if self.defers_members() && !carries.iter().all(Carry::is_empty) {
-            return Err(StoreError::Inconsistent(format!(
-                "member views deferred by {} lanes, asked for {lanes}",
-                carries.len()
-            )));
-        }
-        Ok((0..lanes).map(|_| Carry::default()).collect())
-    }
-
-    /// Every carry, leaving none until [`Store::put_carries`].
-    fn take_all(&self) -> Result<Vec<Carry>, StoreError> {
-        let taken = self.carry.lock().unwrap_or_else(|e| e.into_inner()).take();
-        match taken {
-            Some(carries) => Ok(carries),
-            None if self.defers_members() => Err(StoreError::LostDeferred),
-            None => Ok(Vec::new()),
-        }
+        carries
     }
 
     pub fn put_carries(&self, carries: Vec<Carry>) {
-        *self.carry.lock().unwrap_or_else(|e| e.into_inner()) = Some(carries);
+        *self.carry.lock().unwrap_or_else(|e| e.into_inner()) = carries;
     }
 
     pub fn path(&self) -> &Path {
