@@ -39,10 +39,10 @@ async fn run(steps: Vec<Step>, batch: usize, carry: usize) {
 
 fn assert_same(live: &Store, rebuilt: &Store) {
     let (a, b) = (dump(live), dump(rebuilt));
-    assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x, y, "key {:?}", String::from_utf8_lossy(&x.0));
     }
+    assert_eq!(a.len(), b.len());
 }
 
 /// The view keeps its expiring points itself (so serving it reads no
@@ -79,7 +79,9 @@ proptest! {
     fn rebuilt_read_models_equal_the_live_ones(
         steps in proptest::collection::vec(step(), 1..80),
         batch in 1usize..12,
-        carry in 1usize..5,
+        // A lane holds at most three of the five members: a carry of one
+        // or two overflows.
+        carry in 1usize..3,
     ) {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(run(steps, batch, carry));

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 #[derive(clap::Args, Clone)]
 pub struct LoadArgs {
     /// Target requests per second over all connections (none: as fast as possible).
-    #[arg(long)]
+    #[arg(long, value_parser = positive_rate)]
     pub rate: Option<f64>,
     /// How long to send.
     #[arg(long, default_value_t = 20)]
@@ -21,6 +21,18 @@ pub struct LoadArgs {
     /// Concurrent keep-alive connections.
     #[arg(long, default_value_t = 32)]
     pub connections: usize,
+}
+
+/// A rate the pacer can keep: finite, above zero, at most a million a second.
+fn positive_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text.parse().map_err(|e| format!("{e}"))?;
+    if rate.is_finite() && rate > 0.0 && rate <= 1e6 {
+        Ok(rate)
+    } else {
+        Err(format!(
+            "{text} is not a rate between 0 and 1,000,000 requests/s"
+        ))
+    }
 }
 
 /// What a run came to.
@@ -119,7 +131,7 @@ where
         }
     }
     if let Some(pacer) = pacer {
-        let _ = pacer.join();
+        let _ = tokio::task::spawn_blocking(move || pacer.join()).await;
     }
     all.took = started.elapsed();
     all
@@ -170,9 +182,8 @@ fn pace(
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let connections = queues.len() as u64;
-        let step = Duration::from_secs_f64(1.0 / rate.max(1.0));
         for n in 0u64.. {
-            let due = started + step.mul_f64(n as f64);
+            let due = started + Duration::from_secs_f64(n as f64 / rate);
             if due >= until {
                 return;
             }
