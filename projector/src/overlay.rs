@@ -19,7 +19,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// A key and its new value, `None` to delete it.
-pub(crate) type Change = (Vec<u8>, Option<Vec<u8>>);
+type Change = (Vec<u8>, Option<Vec<u8>>);
 
 /// Documents of one kind, keyed by their store key; `None` means deleted.
 struct Docs<T> {
@@ -435,7 +435,7 @@ impl<'s> Overlay<'s> {
 /// inserts each key next to the one before (RocksDB keeps the last
 /// insert's place in its skip list) instead of searching from the top.
 /// The sort is stable: a key written twice keeps its last value.
-pub(crate) fn write_changes(store: &Store, mut changes: Vec<Change>) -> Result<(), StoreError> {
+fn write_changes(store: &Store, mut changes: Vec<Change>) -> Result<(), StoreError> {
     changes.sort_by(|a, b| a.0.cmp(&b.0));
     let mut batch = WriteBatch::default();
     for (k, v) in &changes {
