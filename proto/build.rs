@@ -4,6 +4,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "loyalty/v1/events.proto",
         "loyalty/v1/commands.proto",
         "loyalty/v1/snapshots.proto",
+        "loyalty/v1/history.proto",
     ];
     println!("cargo:rerun-if-changed=loyalty");
     let descriptors = protox::compile(files, ["."])?;

@@ -4,6 +4,7 @@
 //! program's totals from time buckets of tallies. Nothing is approximated.
 
 use crate::fold::At;
+use crate::history;
 use crate::keys;
 use crate::overlay::Overlay;
 use crate::read_model::{self, decode};
@@ -255,13 +256,12 @@ fn fold_range(
     let mut next = from;
     while next <= to {
         let upto = to.min(next + CHUNK - 1);
-        for (entry, payload) in stored_events(store, program, member, next, upto)? {
-            let (partition, offset) = parse_position(&entry.position).unwrap_or_default();
+        for stored in stored_events(store, program, member, next, upto)? {
             let at = At {
-                partition,
-                offset,
-                payload: &payload,
-                digest: &entry.hash,
+                partition: stored.partition(),
+                offset: stored.offset(),
+                payload: stored.payload(),
+                digest: stored.hash(),
             };
             fold_stored(ov, at)?;
         }
@@ -285,7 +285,7 @@ fn last_included(
 ) -> Result<u64, StoreError> {
     let yes = read_model::ledger_prefix(store, program, member, applied, |e| cut.includes(e))?;
     // A group takes effect whole: one cut short is left out whole.
-    let last: Option<LedgerEntry> = store.get_json(&keys::history(program, member, yes))?;
+    let last = read_model::ledger_entry(store, program, member, yes)?;
     Ok(match last {
         Some(e) if e.group_last > yes && e.group_first >= 1 => e.group_first - 1,
         _ => yes,
@@ -308,33 +308,21 @@ fn nearest_snapshot(
         .transpose()
 }
 
-/// The member's history entries `from..=to` with their stored events.
+/// The member's history entries `from..=to` as stored.
 fn stored_events(
     store: &Store,
     program: &str,
     member: &str,
     from: u64,
     to: u64,
-) -> Result<Vec<(LedgerEntry, Vec<u8>)>, StoreError> {
-    let entries = store.range(
-        &keys::history(program, member, from),
-        &keys::history(program, member, to + 1),
-    )?;
-    let payloads = store.range(
-        &keys::payload(program, member, from),
-        &keys::payload(program, member, to + 1),
-    )?;
-    if entries.len() != payloads.len() {
-        return Err(StoreError::Inconsistent(format!(
-            "member {program}/{member}: {} history entries but {} stored events in {from}..={to}",
-            entries.len(),
-            payloads.len()
-        )));
-    }
-    entries
+) -> Result<Vec<history::Stored>, StoreError> {
+    store
+        .range(
+            &keys::history(program, member, from),
+            &keys::history(program, member, to + 1),
+        )?
         .iter()
-        .zip(payloads)
-        .map(|(e, (_, payload))| Ok((decode(e)?, payload)))
+        .map(|(key, value)| history::decode(store, key, value))
         .collect()
 }
 

@@ -1,5 +1,6 @@
 //! How one event changes the read models. Only recorded results are used.
 
+use crate::history;
 use crate::keys;
 use crate::lot_table::LotTableBuilder;
 use crate::overlay::Overlay;
@@ -107,33 +108,23 @@ pub fn fold(
         t.outstanding += *available;
         t.arrears += *arrears;
     }
-    let movements = deltas
+    let movements: BTreeMap<String, Decimal> = deltas
         .into_iter()
         .map(|(currency, available, _)| (currency, available))
         .collect();
-    let entry = LedgerEntry {
-        sequence: meta.sequence,
-        position: at.position(),
-        hash: at.digest.to_string(),
-        prev_hash: meta.prev_hash.clone(),
-        event_type: event.body.name().to_string(),
-        transaction_id: event.transaction_id.clone(),
-        occurred_at: event.occurred_at,
-        group_first: meta.stamp().group().0,
-        group_last: meta.stamp().group().1,
-        clock: Some(clock),
-        recorded_at: meta.recorded_at,
-        program_version: event.program_version,
-        movements,
-        balances,
+    let figures = history::Figures {
+        partition: at.partition,
+        offset: at.offset,
+        hash: at.digest,
+        clock,
+        balances: &balances,
+        movements: &movements,
         currencies: owned(trail::currencies(&event.body)),
         partners: owned(trail::partners(&event.body)),
-        detail: serde_json::Value::Null,
     };
-    ov.put_history(keys::history(program, member_id, meta.sequence), &entry);
     ov.put_raw(
-        keys::payload(program, member_id, meta.sequence),
-        at.payload.to_vec(),
+        keys::history(program, member_id, meta.sequence),
+        history::encode(figures, at.payload),
     );
     if meta.sequence.is_multiple_of(ov.snapshot_every()) {
         snapshot(ov, program, member_id)?;

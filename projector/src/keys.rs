@@ -144,10 +144,21 @@ pub fn stats(program: &str) -> Vec<u8> {
     key(b's', &[program])
 }
 
-/// The stored event (its log payload) behind one history entry.
+/// The stored event (its log payload) behind one history entry, in stores
+/// written before history entries held it (see `crate::history`).
 pub fn payload(program: &str, member: &str, sequence: u64) -> Vec<u8> {
     let mut k = payloads_of(program, member);
     k.extend_from_slice(&sequence.to_be_bytes());
+    k
+}
+
+/// The stored event behind the history entry at `history_key` (the same
+/// parts under the other kind).
+pub fn payload_of_entry(history_key: &[u8]) -> Vec<u8> {
+    let mut k = history_key.to_vec();
+    if let Some(kind) = k.first_mut() {
+        *kind = b'e';
+    }
     k
 }
 

@@ -13,6 +13,7 @@ pub mod carry;
 pub mod fold;
 mod folder;
 pub mod gate;
+pub mod history;
 pub mod keys;
 pub mod lot_table;
 pub mod overlay;

@@ -97,7 +97,7 @@ pub struct Overlay<'s> {
     base: Option<BaseLots>,
     /// The batch's tallies by program and business time (microseconds).
     tallies: BTreeMap<(String, i64), Tally>,
-    /// Written as they are: history entries, stored events, snapshots.
+    /// Written as they are: history entries, snapshots.
     puts: Vec<(Vec<u8>, Vec<u8>)>,
     applied: HashMap<u32, u64>,
     snapshot_every: u64,
@@ -273,11 +273,7 @@ impl<'s> Overlay<'s> {
             .get(self.store, keys::open_group(program, account))
     }
 
-    pub fn put_history(&mut self, key: Vec<u8>, entry: &LedgerEntry) {
-        self.puts.push((key, to_json(entry)));
-    }
-
-    /// Stores a value as it is (an event's payload, a snapshot).
+    /// Stores a value as it is (a history entry, a snapshot).
     pub fn put_raw(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.puts.push((key, value));
     }

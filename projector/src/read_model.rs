@@ -1,5 +1,6 @@
 //! Typed reads of the read models, for the query service.
 
+use crate::history;
 use crate::keys;
 use crate::store::{from_json, Entry, Store, StoreError};
 use crate::views::*;
@@ -105,13 +106,26 @@ pub fn ledger_prefix(
     let (mut yes, mut no) = (0u64, applied + 1);
     while no - yes > 1 {
         let mid = yes + (no - yes) / 2;
-        let entry: Option<LedgerEntry> = store.get_json(&keys::history(program, member, mid))?;
-        match entry {
+        match ledger_entry(store, program, member, mid)? {
             Some(e) if holds(&e) => yes = mid,
             _ => no = mid,
         }
     }
     Ok(yes)
+}
+
+/// One history entry of a member, by its sequence.
+pub fn ledger_entry(
+    store: &Store,
+    program: &str,
+    member: &str,
+    sequence: u64,
+) -> Result<Option<LedgerEntry>, StoreError> {
+    let key = keys::history(program, member, sequence);
+    let Some(value) = store.get_raw(&key)? else {
+        return Ok(None);
+    };
+    history::decode(store, &key, &value)?.entry(&key).map(Some)
 }
 
 /// A page of a member's ledger, oldest first, after sequence `after`.
@@ -128,7 +142,9 @@ pub fn ledger(
         after_key.as_deref(),
         limit,
     )?;
-    rows.iter().map(decode).collect()
+    rows.iter()
+        .map(|(key, value)| history::decode(store, key, value)?.entry(key))
+        .collect()
 }
 
 /// A member's stored event (as the log holds it), decoded.
@@ -138,15 +154,17 @@ pub fn stored_event(
     member: &str,
     sequence: u64,
 ) -> Result<Option<(EnvelopeMeta, Event)>, StoreError> {
-    let Some(payload) = store.get_raw(&keys::payload(program, member, sequence))? else {
+    let key = keys::history(program, member, sequence);
+    let Some(value) = store.get_raw(&key)? else {
         return Ok(None);
     };
+    let stored = history::decode(store, &key, &value)?;
     let undecodable = |message: String| {
         StoreError::Inconsistent(format!(
             "stored event {sequence} of {program}/{member}: {message}"
         ))
     };
-    let env = EventEnvelope::decode(payload.as_slice()).map_err(|e| undecodable(e.to_string()))?;
+    let env = EventEnvelope::decode(stored.payload()).map_err(|e| undecodable(e.to_string()))?;
     let meta = meta_of(&env).map_err(|e| undecodable(e.to_string()))?;
     let event = from_envelope(&env).map_err(|e| undecodable(e.to_string()))?;
     Ok(Some((meta, event)))
