@@ -322,7 +322,16 @@ fn stored_events(
             &keys::history(program, member, to + 1),
         )?
         .iter()
-        .map(|(key, value)| history::decode(store, key, value))
+        .map(|(key, value)| {
+            let stored = history::decode(store, key, value)?;
+            if stored.payload().is_empty() {
+                return Err(StoreError::Inconsistent(format!(
+                    "member {program}/{member}: history entry {} has no stored event",
+                    String::from_utf8_lossy(key)
+                )));
+            }
+            Ok(stored)
+        })
         .collect()
 }
 
@@ -371,7 +380,7 @@ fn within_second(store: &Store, program: &str, start: i64, t: Time) -> Result<Ta
     Ok(sum)
 }
 
-fn parse_position(position: &str) -> Option<(u32, u64)> {
+pub(crate) fn parse_position(position: &str) -> Option<(u32, u64)> {
     let (p, o) = position.split_once(':')?;
     Some((p.parse().ok()?, o.parse().ok()?))
 }

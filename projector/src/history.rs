@@ -7,6 +7,7 @@
 //! Stores written before these records keep a JSON `LedgerEntry` under `h`
 //! and the payload under `e`; both forms are read.
 
+use crate::as_of::parse_position;
 use crate::keys;
 use crate::store::{from_json, Store, StoreError};
 use crate::views::{micros_time, LedgerEntry};
@@ -71,6 +72,8 @@ pub struct Stored {
 }
 
 impl Stored {
+    /// The event as the log holds it; empty only for an entry stored as
+    /// JSON before stored events were kept.
     pub fn payload(&self) -> &[u8] {
         &self.record.payload
     }
@@ -150,14 +153,11 @@ pub fn decode(store: &Store, key: &[u8], value: &[u8]) -> Result<Stored, StoreEr
 
 /// An entry stored as JSON, its payload under the `e` key of its sequence.
 fn legacy(store: &Store, key: &[u8], entry: LedgerEntry) -> Result<Stored, StoreError> {
+    // Entries from before stored events were kept have none: an empty payload.
     let payload = store
         .get_raw(&keys::payload_of_entry(key))?
-        .ok_or_else(|| undecodable(key, "its stored event (key e) is missing".to_string()))?;
-    let (partition, offset) = entry
-        .position
-        .split_once(':')
-        .and_then(|(p, o)| Some((p.parse().ok()?, o.parse().ok()?)))
         .unwrap_or_default();
+    let (partition, offset) = parse_position(&entry.position).unwrap_or_default();
     Ok(Stored {
         record: pb::HistoryRecord {
             payload,
@@ -222,6 +222,7 @@ mod tests {
         let balances = BTreeMap::from([
             ("miles".to_string(), Decimal::new(1250, 1)),
             ("status".to_string(), Decimal::new(40, 0)),
+            ("vouchers".to_string(), Decimal::new(0, 2)),
         ]);
         let movements = BTreeMap::from([("miles".to_string(), Decimal::new(-5, 1))]);
         let clock = micros_time(1_772_400_000_000_001);
@@ -250,8 +251,13 @@ mod tests {
         assert_eq!((e.group_first, e.group_last), (6, 7));
         assert_eq!(e.clock, Some(clock));
         assert_eq!(e.program_version, 3);
-        assert_eq!(e.balances, balances);
-        assert_eq!(e.movements, movements);
+        let exact = |m: &BTreeMap<String, Decimal>| {
+            m.iter()
+                .map(|(c, d)| (c.clone(), d.serialize()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(exact(&e.balances), exact(&balances));
+        assert_eq!(exact(&e.movements), exact(&movements));
         assert_eq!(e.currencies, vec!["miles".to_string()]);
         assert_eq!(e.partners, vec!["hotel".to_string()]);
     }

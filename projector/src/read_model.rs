@@ -159,6 +159,9 @@ pub fn stored_event(
         return Ok(None);
     };
     let stored = history::decode(store, &key, &value)?;
+    if stored.payload().is_empty() {
+        return Ok(None);
+    }
     let undecodable = |message: String| {
         StoreError::Inconsistent(format!(
             "stored event {sequence} of {program}/{member}: {message}"

@@ -228,7 +228,7 @@ pub struct LedgerEntry {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub partners: Vec<String>,
     /// The event's recorded facts: lots, rules, reasons. Not stored: read
-    /// from the stored event (key `e`) when served.
+    /// from the history entry's payload when served.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub detail: serde_json::Value,
 }
