@@ -151,6 +151,14 @@ pub fn decode(store: &Store, key: &[u8], value: &[u8]) -> Result<Stored, StoreEr
     })
 }
 
+/// The stored history entry at `key`, if there is one.
+pub fn read(store: &Store, key: &[u8]) -> Result<Option<Stored>, StoreError> {
+    store
+        .get_raw(key)?
+        .map(|value| decode(store, key, &value))
+        .transpose()
+}
+
 /// An entry stored as JSON, its payload under the `e` key of its sequence.
 fn legacy(store: &Store, key: &[u8], entry: LedgerEntry) -> Result<Stored, StoreError> {
     // Entries from before stored events were kept have none: an empty payload.

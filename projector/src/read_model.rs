@@ -122,10 +122,9 @@ pub fn ledger_entry(
     sequence: u64,
 ) -> Result<Option<LedgerEntry>, StoreError> {
     let key = keys::history(program, member, sequence);
-    let Some(value) = store.get_raw(&key)? else {
-        return Ok(None);
-    };
-    history::decode(store, &key, &value)?.entry(&key).map(Some)
+    history::read(store, &key)?
+        .map(|stored| stored.entry(&key))
+        .transpose()
 }
 
 /// A page of a member's ledger, oldest first, after sequence `after`.
@@ -155,13 +154,9 @@ pub fn stored_event(
     sequence: u64,
 ) -> Result<Option<(EnvelopeMeta, Event)>, StoreError> {
     let key = keys::history(program, member, sequence);
-    let Some(value) = store.get_raw(&key)? else {
+    let Some(stored) = history::read(store, &key)?.filter(|s| !s.payload().is_empty()) else {
         return Ok(None);
     };
-    let stored = history::decode(store, &key, &value)?;
-    if stored.payload().is_empty() {
-        return Ok(None);
-    }
     let undecodable = |message: String| {
         StoreError::Inconsistent(format!(
             "stored event {sequence} of {program}/{member}: {message}"
