@@ -9,29 +9,98 @@ use std::collections::HashMap;
 /// its store's only writer; dropped on a failed commit.
 #[derive(Default)]
 pub struct Carry {
-    members: HashMap<Vec<u8>, MemberView>,
+    members: HashMap<Vec<u8>, Carried>,
+    /// The stored size of the views carried, in bytes.
+    bytes: usize,
 }
 
-/// By default at most this many member views are carried between batches
-/// by each lane (a few hundred MiB); beyond it the lane's carry starts
-/// afresh.
-pub const CARRY_MEMBERS: usize = 100_000;
+struct Carried {
+    view: MemberView,
+    /// Its stored (serialized) size: what the carry's budget counts.
+    bytes: usize,
+}
+
+/// By default each lane carries member views of at most this many bytes in
+/// their stored form (parsed, they take about five times that). A budget in
+/// bytes rather than in views, since a view grows with its member's
+/// vouchers, badges and roster: counted in views, a 10-million-event
+/// rebuild's memory grew with the log.
+pub const CARRY_BYTES: usize = 48 << 20;
 
 impl Carry {
     /// Takes the carried view at `key` out, for a batch to change.
     pub(crate) fn take(&mut self, key: &[u8]) -> Option<MemberView> {
-        self.members.remove(key)
+        let carried = self.members.remove(key)?;
+        self.bytes -= carried.bytes;
+        Some(carried.view)
     }
 
-    pub(crate) fn insert(&mut self, key: Vec<u8>, view: MemberView) {
-        self.members.insert(key, view);
+    /// Carries `view`, whose stored form is `bytes` long.
+    pub(crate) fn insert(&mut self, key: Vec<u8>, view: MemberView, bytes: usize) {
+        self.bytes += bytes;
+        if let Some(old) = self.members.insert(key, Carried { view, bytes }) {
+            self.bytes -= old.bytes;
+        }
     }
 
-    pub(crate) fn len(&self) -> usize {
+    /// Drops views (in no particular order) until at most `budget` bytes
+    /// are carried.
+    pub(crate) fn shrink_to(&mut self, budget: usize) {
+        let mut bytes = self.bytes;
+        self.members.retain(|_, carried| {
+            if bytes <= budget {
+                return true;
+            }
+            bytes -= carried.bytes;
+            false
+        });
+        self.bytes = bytes;
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.members.len()
     }
 
-    pub(crate) fn clear(&mut self) {
-        self.members.clear();
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(member: &str) -> MemberView {
+        serde_json::from_value(serde_json::json!({
+            "program_id": "p", "member_id": member, "member_type": "individual",
+            "status": "active", "tier": null, "enrolled_at": "2026-01-01T00:00:00Z",
+            "channel": "web", "sequence": 1, "position": "0:0", "balances": {}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn counts_bytes_through_insert_replace_and_take() {
+        let mut carry = Carry::default();
+        carry.insert(b"a".to_vec(), view("a"), 100);
+        carry.insert(b"b".to_vec(), view("b"), 50);
+        carry.insert(b"a".to_vec(), view("a"), 70);
+        assert_eq!((carry.len(), carry.bytes()), (2, 120));
+        assert_eq!(carry.take(b"a").unwrap().member_id, "a");
+        assert_eq!((carry.len(), carry.bytes()), (1, 50));
+        assert!(carry.take(b"a").is_none());
+    }
+
+    #[test]
+    fn shrinks_to_its_budget() {
+        let mut carry = Carry::default();
+        for i in 0..10 {
+            carry.insert(vec![i], view("m"), 10);
+        }
+        carry.shrink_to(35);
+        assert_eq!((carry.len(), carry.bytes()), (3, 30));
+        carry.shrink_to(0);
+        assert_eq!((carry.len(), carry.bytes()), (0, 0));
     }
 }

@@ -51,14 +51,6 @@ impl<T: Serialize + DeserializeOwned> Docs<T> {
         }
     }
 
-    fn write_into(&self, out: &mut Vec<Change>) {
-        out.extend(
-            self.docs
-                .iter()
-                .map(|(key, doc)| (key.clone(), doc.as_ref().map(to_json))),
-        );
-    }
-
     fn drain_into(self, out: &mut Vec<Change>) {
         out.extend(
             self.docs
@@ -388,7 +380,7 @@ impl<'s> Overlay<'s> {
             }
         }
         first.settle_tallies()?;
-        let limit = store.carry_members();
+        let limit = store.carry_bytes();
         let (changes, carries): (Vec<Vec<Change>>, Vec<Carry>) =
             threads::each(overlays, parallel, |ov| ov.into_writes(limit))
                 .into_iter()
@@ -398,11 +390,25 @@ impl<'s> Overlay<'s> {
     }
 
     /// Everything the overlay changed, serialized (`None`: deleted), and
-    /// the member views to carry (a carry beyond `limit` views starts
-    /// afresh).
+    /// the member views to carry (at most `limit` bytes of them, stored).
     fn into_writes(self, limit: usize) -> (Vec<Change>, Carry) {
         let mut out = Vec::with_capacity(self.members.docs.len() * 8 + self.puts.len());
-        self.members.write_into(&mut out);
+        let mut views = Vec::with_capacity(self.members.docs.len());
+        for (key, doc) in self.members.docs {
+            let stored = doc.as_ref().map(to_json);
+            if let (Some(view), Some(bytes)) = (doc, &stored) {
+                views.push((key.clone(), view, bytes.len()));
+            }
+            out.push((key, stored));
+        }
+        // Older views make room for this batch's first.
+        let mut carry = self.carry;
+        let fresh: usize = views.iter().map(|(_, _, bytes)| bytes).sum();
+        carry.shrink_to(limit.saturating_sub(fresh));
+        for (key, view, bytes) in views {
+            carry.insert(key, view, bytes);
+        }
+        carry.shrink_to(limit);
         self.lots.drain_into(&mut out);
         self.expiring.drain_into(&mut out);
         self.partners.drain_into(&mut out);
@@ -413,15 +419,6 @@ impl<'s> Overlay<'s> {
         out.extend(self.puts.into_iter().map(|(k, v)| (k, Some(v))));
         for (p, next) in self.applied {
             out.push((keys::applied(p), Some(next.to_be_bytes().to_vec())));
-        }
-        let mut carry = self.carry;
-        if carry.len() + self.members.docs.len() > limit {
-            carry.clear();
-        }
-        for (key, doc) in self.members.docs {
-            if let Some(view) = doc {
-                carry.insert(key, view);
-            }
         }
         (out, carry)
     }

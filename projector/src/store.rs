@@ -1,6 +1,6 @@
 //! The RocksDB store of the read models.
 
-use crate::carry::{Carry, CARRY_MEMBERS};
+use crate::carry::{Carry, CARRY_BYTES};
 use crate::keys;
 use rocksdb::{
     BlockBasedOptions, Cache, DBCompressionType, Direction, Env, IteratorMode, LruCacheOptions,
@@ -40,6 +40,20 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 /// A key and its value, as iterated.
 pub type RawEntry = (Box<[u8]>, Box<[u8]>);
 
+/// Bytes a store holds in memory, by part.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemoryUse {
+    /// Memtables, the active one and those waiting to be flushed.
+    pub memtables: u64,
+    /// Index and filter blocks of the open files (held outside the block
+    /// cache).
+    pub table_readers: u64,
+    pub block_cache: u64,
+    /// Member views carried between batches, in their stored size (parsed
+    /// they take about five times that).
+    pub carried: u64,
+}
+
 pub struct Store {
     db: DB,
     path: PathBuf,
@@ -48,8 +62,8 @@ pub struct Store {
     wal: bool,
     /// Parsed documents the last batch committed, by lane (see [`Carry`]).
     carry: Mutex<Vec<Carry>>,
-    /// Member views carried by each lane at most.
-    carry_members: usize,
+    /// Bytes of member views (stored form) carried by each lane at most.
+    carry_bytes: usize,
 }
 
 /// Block cache shared by a store's reads (documents are read once per batch).
@@ -126,7 +140,7 @@ impl Store {
             snapshot_every: crate::fold::SNAPSHOT_EVERY,
             wal: true,
             carry: Mutex::default(),
-            carry_members: CARRY_MEMBERS,
+            carry_bytes: CARRY_BYTES,
         })
     }
 
@@ -141,7 +155,7 @@ impl Store {
             snapshot_every: crate::fold::SNAPSHOT_EVERY,
             wal: false,
             carry: Mutex::default(),
-            carry_members: CARRY_MEMBERS,
+            carry_bytes: CARRY_BYTES,
         })
     }
 
@@ -163,7 +177,7 @@ impl Store {
             snapshot_every: crate::fold::SNAPSHOT_EVERY,
             wal: true,
             carry: Mutex::default(),
-            carry_members: CARRY_MEMBERS,
+            carry_bytes: CARRY_BYTES,
         })
     }
 
@@ -202,13 +216,14 @@ impl Store {
         self.snapshot_every = events.max(1);
     }
 
-    /// Member views carried by each lane at most (tests make it small).
-    pub fn set_carry_members(&mut self, views: usize) {
-        self.carry_members = views.max(1);
+    /// Bytes of member views (stored form) carried by each lane at most
+    /// (tests make it small; 0 carries none).
+    pub fn set_carry_bytes(&mut self, bytes: usize) {
+        self.carry_bytes = bytes;
     }
 
-    pub fn carry_members(&self) -> usize {
-        self.carry_members
+    pub fn carry_bytes(&self) -> usize {
+        self.carry_bytes
     }
 
     /// The documents the last batch committed, one carry per lane (empty
@@ -224,6 +239,19 @@ impl Store {
 
     pub fn put_carries(&self, carries: Vec<Carry>) {
         *self.carry.lock().unwrap_or_else(|e| e.into_inner()) = carries;
+    }
+
+    /// What the store holds in memory, by RocksDB's own count and the
+    /// carry's.
+    pub fn memory(&self) -> MemoryUse {
+        let property = |name: &str| self.db.property_int_value(name).ok().flatten().unwrap_or(0);
+        let carries = self.carry.lock().unwrap_or_else(|e| e.into_inner());
+        MemoryUse {
+            memtables: property("rocksdb.cur-size-all-mem-tables"),
+            table_readers: property("rocksdb.estimate-table-readers-mem"),
+            block_cache: property("rocksdb.block-cache-usage"),
+            carried: carries.iter().map(|c| c.bytes() as u64).sum(),
+        }
     }
 
     pub fn path(&self) -> &Path {

@@ -9,6 +9,7 @@ use anyhow::Context;
 use event_log::{Durability, EmbeddedLog, EventLog};
 use indicatif::{ProgressBar, ProgressStyle};
 use projector::rebuild::{rebuild_measured, Measured};
+use projector::store::MemoryUse;
 use projector::Store;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,6 +23,10 @@ pub struct RebuildBenchArgs {
     /// (default: `$LOYALTY_CACHE/bench/rebuild-<events>`).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// MiB of member views (stored size) each lane carries between batches
+    /// (default: the projector's).
+    #[arg(long)]
+    pub carry_mib: Option<usize>,
 }
 
 pub async fn run(args: RebuildBenchArgs) -> anyhow::Result<()> {
@@ -38,7 +43,10 @@ pub async fn run(args: RebuildBenchArgs) -> anyhow::Result<()> {
     if models.exists() {
         std::fs::remove_dir_all(&models).context("removing the previous run's read models")?;
     }
-    let store = Store::open_scratch(&models)?;
+    let mut store = Store::open_scratch(&models)?;
+    if let Some(mib) = args.carry_mib {
+        store.set_carry_bytes(mib << 20);
+    }
     let bar = ProgressBar::new(events);
     bar.set_style(
         ProgressStyle::with_template(
@@ -64,7 +72,7 @@ pub async fn run(args: RebuildBenchArgs) -> anyhow::Result<()> {
         bar.set_position(m.events);
         if m.events >= next_memory_at {
             if let Some((rss, _)) = memory_kib(me) {
-                memory.push((m.events, rss));
+                memory.push((m.events, rss, store.memory()));
             }
             next_memory_at += events / 10;
         }
@@ -110,7 +118,13 @@ fn generate(log_dir: &Path, events: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn report(m: &Measured, took: Duration, batches: &Latencies, memory: &[(u64, u64)], models: &Path) {
+fn report(
+    m: &Measured,
+    took: Duration,
+    batches: &Latencies,
+    memory: &[(u64, u64, MemoryUse)],
+    models: &Path,
+) {
     let secs = took.as_secs_f64();
     let share = |d: Duration| 100.0 * d.as_secs_f64() / secs.max(1e-9);
     println!(
@@ -139,13 +153,24 @@ fn report(m: &Measured, took: Duration, batches: &Latencies, memory: &[(u64, u64
     );
     let readings: Vec<String> = memory
         .iter()
-        .map(|(at, rss)| format!("{:.2}M: {} MiB", *at as f64 / 1e6, rss / 1024))
+        .map(|(at, rss, parts)| {
+            let mib = |bytes: u64| bytes >> 20;
+            format!(
+                "{:.2}M: {} MiB ({} memtables, {} block cache, {} index and filters, {} carried views stored)",
+                *at as f64 / 1e6,
+                rss / 1024,
+                mib(parts.memtables),
+                mib(parts.block_cache),
+                mib(parts.table_readers),
+                mib(parts.carried)
+            )
+        })
         .collect();
     let peak = memory_kib(std::process::id()).map_or(0, |(_, peak)| peak / 1024);
-    println!(
-        "memory: peak RSS {peak} MiB; RSS by events folded: {}",
-        readings.join(", ")
-    );
+    println!("memory: peak RSS {peak} MiB; RSS by events folded (of it, MiB):");
+    for line in readings {
+        println!("  {line}");
+    }
     println!("read models on disk: {} MiB", dir_size(models) / (1 << 20));
     println!("machine: {}", machine());
 }
