@@ -2,6 +2,7 @@
 
 use crate::embedded::DataDir;
 use crate::sample::{sample_program, SAMPLE_PROGRAM_ID};
+use crate::status::StatusState;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -91,19 +92,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         tokio::spawn(async move { projector.run(log, stopped).await })
     };
 
+    let status = StatusState::new(log.clone(), projector.subscribe(), startup_end);
     let app = Router::new()
         .merge(command_service::http::router(service.clone()))
         .merge(query_service::router(
             store.clone(),
             Applied::new(projector.subscribe()),
         ))
-        .merge(crate::status::router(
-            log.clone(),
-            projector.subscribe(),
-            startup_end,
-        ))
+        .merge(crate::status::router(status.clone()))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    let app = fallback::with_json_errors(app).layer(TraceLayer::new_for_http());
+    let app = fallback::with_json_errors(app)
+        .layer(TraceLayer::new_for_http())
+        .merge(crate::status::probes(status));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;

@@ -10,27 +10,43 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 #[derive(Clone)]
-struct StatusState {
+pub struct StatusState {
     log: Arc<dyn EventLog>,
     applied: watch::Receiver<Vec<u64>>,
     /// The log's end when the server started: ready once the read models reach it.
     startup_end: Arc<Vec<u64>>,
 }
 
-pub fn router(
-    log: Arc<dyn EventLog>,
-    applied: watch::Receiver<Vec<u64>>,
-    startup_end: Vec<u64>,
-) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
-        .route("/readyz", get(ready))
-        .route("/v1/status", get(status))
-        .with_state(StatusState {
+impl StatusState {
+    pub fn new(
+        log: Arc<dyn EventLog>,
+        applied: watch::Receiver<Vec<u64>>,
+        startup_end: Vec<u64>,
+    ) -> Self {
+        StatusState {
             log,
             applied,
             startup_end: Arc::new(startup_end),
-        })
+        }
+    }
+}
+
+/// `/v1/status`: log ends, applied offsets and the projector's lag.
+pub fn router(state: StatusState) -> Router {
+    Router::new()
+        .route("/v1/status", get(status))
+        .with_state(state)
+}
+
+/// `/healthz` and `/readyz`, for probes: served outside the request trace,
+/// since a probe polls them and "not ready yet" is an expected 503, not a
+/// failure to log.
+pub fn probes(state: StatusState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/readyz", get(ready))
+        .method_not_allowed_fallback(event_log::fallback::method_not_allowed)
+        .with_state(state)
 }
 
 async fn lag(s: &StatusState) -> Result<(Vec<u64>, Vec<u64>, u64), StatusCode> {
@@ -85,5 +101,52 @@ async fn status(State(s): State<StatusState>) -> (StatusCode, Json<Value>) {
             code,
             Json(json!({"error": {"code": "log_unavailable", "message": "event log unavailable"}})),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use event_log::{Durability, EmbeddedLog};
+    use serde_json::Value;
+
+    /// Serves the probes of a real embedded log over HTTP; the log's one
+    /// partition ended at offset 3 at start.
+    async fn serve(applied: watch::Receiver<Vec<u64>>) -> (String, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let log = EmbeddedLog::open(dir.path(), 1, Durability::Buffered).unwrap();
+        let app = probes(StatusState::new(log, applied, vec![3]));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (base, dir)
+    }
+
+    async fn ask(method: reqwest::Method, url: String) -> (u16, Value) {
+        let r = reqwest::Client::new()
+            .request(method, url)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn readyz_answers_catching_up_then_ready_and_a_wrong_method_in_json() {
+        let (applied, seen) = watch::channel(vec![1]);
+        let (base, _dir) = serve(seen).await;
+        let (status, body) = ask(reqwest::Method::GET, format!("{base}/readyz")).await;
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (503, &json!("catching_up"))
+        );
+        applied.send(vec![3]).unwrap();
+        let (status, body) = ask(reqwest::Method::GET, format!("{base}/readyz")).await;
+        assert_eq!((status, &body["status"]), (200, &json!("ready")));
+        let (status, body) = ask(reqwest::Method::POST, format!("{base}/healthz")).await;
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (405, &json!("method_not_allowed"))
+        );
     }
 }
