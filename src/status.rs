@@ -4,10 +4,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use event_log::EventLog;
+use event_log::{fallback, EventLog};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
 
 #[derive(Clone)]
 pub struct StatusState {
@@ -45,7 +46,8 @@ pub fn probes(state: StatusState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(ready))
-        .method_not_allowed_fallback(event_log::fallback::method_not_allowed)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
+        .layer(CatchPanicLayer::custom(fallback::panicked))
         .with_state(state)
 }
 
@@ -110,8 +112,8 @@ mod tests {
     use event_log::{Durability, EmbeddedLog};
     use serde_json::Value;
 
-    /// Serves the probes of a real embedded log over HTTP; the log's one
-    /// partition ended at offset 3 at start.
+    /// Serves the probes over HTTP, of an empty embedded log and a server
+    /// that must reach offset 3 of its one partition to be ready.
     async fn serve(applied: watch::Receiver<Vec<u64>>) -> (String, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let log = EmbeddedLog::open(dir.path(), 1, Durability::Buffered).unwrap();

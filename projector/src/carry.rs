@@ -46,6 +46,9 @@ impl Carry {
     /// Drops views (in no particular order) until at most `budget` bytes
     /// are carried.
     pub(crate) fn shrink_to(&mut self, budget: usize) {
+        if self.bytes <= budget {
+            return;
+        }
         let mut bytes = self.bytes;
         self.members.retain(|_, carried| {
             if bytes <= budget {

@@ -401,7 +401,8 @@ impl<'s> Overlay<'s> {
             }
             out.push((key, stored));
         }
-        // Older views make room for this batch's first.
+        // Views this batch did not touch make room for its own first (in
+        // no particular order).
         let mut carry = self.carry;
         let fresh: usize = views.iter().map(|(_, _, bytes)| bytes).sum();
         carry.shrink_to(limit.saturating_sub(fresh));

@@ -48,6 +48,7 @@ pub struct MemoryUse {
     /// Index and filter blocks of the open files (held outside the block
     /// cache).
     pub table_readers: u64,
+    /// Blocks read from the files and kept.
     pub block_cache: u64,
     /// Member views carried between batches, in their stored size (parsed
     /// they take about five times that).
@@ -242,7 +243,7 @@ impl Store {
     }
 
     /// What the store holds in memory, by RocksDB's own count and the
-    /// carry's.
+    /// carry's (asked between batches: a batch takes the carry out).
     pub fn memory(&self) -> MemoryUse {
         let property = |name: &str| self.db.property_int_value(name).ok().flatten().unwrap_or(0);
         let carries = self.carry.lock().unwrap_or_else(|e| e.into_inner());

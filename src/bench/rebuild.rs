@@ -45,7 +45,7 @@ pub async fn run(args: RebuildBenchArgs) -> anyhow::Result<()> {
     }
     let mut store = Store::open_scratch(&models)?;
     if let Some(mib) = args.carry_mib {
-        store.set_carry_bytes(mib << 20);
+        store.set_carry_bytes(mib.saturating_mul(1 << 20));
     }
     let bar = ProgressBar::new(events);
     bar.set_style(
