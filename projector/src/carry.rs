@@ -36,16 +36,28 @@ impl Carry {
     }
 
     /// Carries `view`, whose stored form is `bytes` long.
-    pub(crate) fn insert(&mut self, key: Vec<u8>, view: MemberView, bytes: usize) {
+    fn insert(&mut self, key: Vec<u8>, view: MemberView, bytes: usize) {
         self.bytes += bytes;
         if let Some(old) = self.members.insert(key, Carried { view, bytes }) {
             self.bytes -= old.bytes;
         }
     }
 
+    /// Carries a batch's views (key, view, stored size) within `budget`
+    /// bytes: views the batch did not touch make room first, in no
+    /// particular order.
+    pub(crate) fn keep(&mut self, views: Vec<(Vec<u8>, MemberView, usize)>, budget: usize) {
+        let fresh: usize = views.iter().map(|(_, _, bytes)| bytes).sum();
+        self.shrink_to(budget.saturating_sub(fresh));
+        for (key, view, bytes) in views {
+            self.insert(key, view, bytes);
+        }
+        self.shrink_to(budget);
+    }
+
     /// Drops views (in no particular order) until at most `budget` bytes
     /// are carried.
-    pub(crate) fn shrink_to(&mut self, budget: usize) {
+    fn shrink_to(&mut self, budget: usize) {
         if self.bytes <= budget {
             return;
         }
@@ -105,5 +117,17 @@ mod tests {
         assert_eq!((carry.len(), carry.bytes()), (3, 30));
         carry.shrink_to(0);
         assert_eq!((carry.len(), carry.bytes()), (0, 0));
+    }
+
+    #[test]
+    fn keeps_a_batch_s_views_before_older_ones() {
+        let mut carry = Carry::default();
+        for i in 0..5 {
+            carry.insert(vec![i], view("old"), 10);
+        }
+        let batch = (10..13).map(|i| (vec![i], view("new"), 10)).collect();
+        carry.keep(batch, 40);
+        assert_eq!((carry.len(), carry.bytes()), (4, 40));
+        assert!((10..13).all(|i| carry.take(&[i]).is_some()));
     }
 }

@@ -401,15 +401,8 @@ impl<'s> Overlay<'s> {
             }
             out.push((key, stored));
         }
-        // Views this batch did not touch make room for its own first (in
-        // no particular order).
         let mut carry = self.carry;
-        let fresh: usize = views.iter().map(|(_, _, bytes)| bytes).sum();
-        carry.shrink_to(limit.saturating_sub(fresh));
-        for (key, view, bytes) in views {
-            carry.insert(key, view, bytes);
-        }
-        carry.shrink_to(limit);
+        carry.keep(views, limit);
         self.lots.drain_into(&mut out);
         self.expiring.drain_into(&mut out);
         self.partners.drain_into(&mut out);

@@ -151,25 +151,19 @@ fn report(
         per_event(m.split.fold),
         per_event(m.split.commit)
     );
-    let readings: Vec<String> = memory
-        .iter()
-        .map(|(at, rss, parts)| {
-            let mib = |bytes: u64| bytes >> 20;
-            format!(
-                "{:.2}M: {} MiB ({} memtables, {} block cache, {} index and filters, {} carried views stored)",
-                *at as f64 / 1e6,
-                rss / 1024,
-                mib(parts.memtables),
-                mib(parts.block_cache),
-                mib(parts.table_readers),
-                mib(parts.carried)
-            )
-        })
-        .collect();
     let peak = memory_kib(std::process::id()).map_or(0, |(_, peak)| peak / 1024);
     println!("memory: peak RSS {peak} MiB; RSS by events folded (of it, MiB):");
-    for line in readings {
-        println!("  {line}");
+    let mib = |bytes: u64| bytes >> 20;
+    for (at, rss, parts) in memory {
+        println!(
+            "  {:.2}M: {} MiB ({} memtables, {} block cache, {} index and filters, {} carried views stored)",
+            *at as f64 / 1e6,
+            rss / 1024,
+            mib(parts.memtables),
+            mib(parts.block_cache),
+            mib(parts.table_readers),
+            mib(parts.carried)
+        );
     }
     println!("read models on disk: {} MiB", dir_size(models) / (1 << 20));
     println!("machine: {}", machine());
